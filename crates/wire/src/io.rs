@@ -1,0 +1,840 @@
+//! The blocking exchange: a connection that writes request heads and bodies, reads response
+//! heads, and hands out a body reader that knows when the body ends and whether the connection
+//! can be reused.
+
+use std::io::{self, Read};
+use std::time::{Duration, Instant};
+
+use crate::decode::BodyDecoder;
+use crate::encode::{ChunkedEncoder, LengthEncoder};
+use crate::error::{Error, ErrorClass};
+use crate::framing::{keep_alive, response_body_kind, BodyKind, CloseReason};
+use crate::header::HeaderMap;
+use crate::limits::Limits;
+use crate::method::Method;
+use crate::request::{write_head, BodyLength, RequestFraming, RequestHead};
+use crate::response::{parse_head, HeadScanner, Leniency, ResponseHead};
+use crate::transport::{IdleState, Stream};
+
+/// Most interim (1xx) responses skipped before one request's final response. A server that sends
+/// them forever would otherwise hold the client with bytes that never make progress.
+pub const MAX_INTERIM_RESPONSES: usize = 32;
+
+/// Bodies up to this size leave in the same `write` as the head.
+const SMALL_BODY: usize = 64 * 1024;
+/// Read buffer size to start with; it grows for large heads up to the head limit.
+const INITIAL_READ_BUF: usize = 16 * 1024;
+/// Reads from a request body reader use buffers of this size.
+const BODY_CHUNK: usize = 64 * 1024;
+
+/// The timeouts one exchange runs under.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Longest wait for the next bytes from the server.
+    pub read: Option<Duration>,
+    /// Longest wait for one write to go out.
+    pub write: Option<Duration>,
+    /// A point in time after which every read and write fails with a timeout.
+    pub deadline: Option<Instant>,
+}
+
+/// A request body as the exchange sends it.
+pub enum RequestBody<'a> {
+    /// No body.
+    None,
+    /// Bytes in memory.
+    Bytes(&'a [u8]),
+    /// A reader, with its length when known (else sent chunked). A reader that returns
+    /// `ErrorKind::Interrupted` is read again.
+    Reader {
+        /// The source.
+        reader: &'a mut dyn Read,
+        /// Its exact length, when known.
+        len: Option<u64>,
+    },
+}
+
+/// One connection to a server, with its reusable buffers.
+pub struct Connection {
+    stream: Box<dyn Stream>,
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    wbuf: Vec<u8>,
+    body_buf: Vec<u8>,
+    timeouts: Timeouts,
+    limits: Limits,
+    leniency: Leniency,
+    response_bytes: bool,
+    requests_sent: u64,
+    client_close: bool,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("buffered", &(self.end - self.start))
+            .field("requests_sent", &self.requests_sent)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    /// A connection over `stream` with default limits and no timeouts.
+    pub fn new(stream: Box<dyn Stream>) -> Connection {
+        Connection {
+            stream,
+            buf: Vec::new(),
+            start: 0,
+            end: 0,
+            wbuf: Vec::new(),
+            body_buf: Vec::new(),
+            timeouts: Timeouts::default(),
+            limits: Limits::default(),
+            leniency: Leniency::default(),
+            response_bytes: false,
+            requests_sent: 0,
+            client_close: false,
+        }
+    }
+
+    /// Sets the timeouts for what follows.
+    pub fn set_timeouts(&mut self, timeouts: Timeouts) {
+        self.timeouts = timeouts;
+    }
+
+    /// Sets the parsing limits and leniencies for what follows.
+    pub fn set_parsing(&mut self, limits: Limits, leniency: Leniency) {
+        self.limits = limits;
+        self.leniency = leniency;
+    }
+
+    /// Requests sent on this connection so far.
+    pub fn requests_sent(&self) -> u64 {
+        self.requests_sent
+    }
+
+    /// Whether any byte of a response arrived since the last request was sent. A request that
+    /// failed before any did may be retried on a new connection (when idempotent).
+    pub fn received_response_bytes(&self) -> bool {
+        self.response_bytes
+    }
+
+    /// Checks, without blocking, that an idle connection can carry another request: nothing
+    /// buffered or arriving unasked (a desync), and not closed by the peer.
+    pub fn check_idle(&mut self) -> Result<(), CloseReason> {
+        if self.start != self.end {
+            return Err(CloseReason::UnsolicitedBytes);
+        }
+        match self.stream.idle_state() {
+            IdleState::Quiet => Ok(()),
+            IdleState::Closed => Err(CloseReason::PeerClosed),
+            IdleState::Unsolicited => Err(CloseReason::UnsolicitedBytes),
+        }
+    }
+
+    /// Writes a request: the head, then the body framed as the head announced. A small body
+    /// leaves in the same write as the head.
+    pub fn send_request(
+        &mut self,
+        head: &RequestHead<'_>,
+        body: RequestBody<'_>,
+    ) -> Result<(), Error> {
+        let length = match &body {
+            RequestBody::None => BodyLength::None,
+            RequestBody::Bytes(b) => BodyLength::Known(b.len() as u64),
+            RequestBody::Reader { len: Some(n), .. } => BodyLength::Known(*n),
+            RequestBody::Reader { len: None, .. } => BodyLength::Unknown,
+        };
+        let mut wbuf = std::mem::take(&mut self.wbuf);
+        wbuf.clear();
+        let framing = write_head(head, length, &mut wbuf);
+        let result = framing.and_then(|framing| {
+            self.client_close = head.headers.has_token("connection", "close");
+            self.response_bytes = false;
+            self.requests_sent += 1;
+            self.apply_write_timeout()?;
+            self.write_body(&mut wbuf, framing, body)
+        });
+        self.wbuf = wbuf;
+        result
+    }
+
+    fn write_body(
+        &mut self,
+        head: &mut Vec<u8>,
+        framing: RequestFraming,
+        body: RequestBody<'_>,
+    ) -> Result<(), Error> {
+        match (body, framing) {
+            (RequestBody::None, _) | (_, RequestFraming::None) => self.write_all(&[head]),
+            (RequestBody::Bytes(b), RequestFraming::Length(_)) if b.len() <= SMALL_BODY => {
+                head.extend_from_slice(b);
+                self.write_all(&[head])
+            }
+            (RequestBody::Bytes(b), RequestFraming::Length(_)) => self.write_all(&[head, b]),
+            (RequestBody::Bytes(b), RequestFraming::Chunked) => {
+                let mut enc = ChunkedEncoder::new();
+                let mut size = [0u8; 18];
+                let (n, crlf) = enc.frame(b, &mut size);
+                self.write_all(&[head, &size[..n], b, crlf, enc.finish()])
+            }
+            (RequestBody::Reader { reader, .. }, RequestFraming::Length(n)) => {
+                let mut enc = LengthEncoder::new(n);
+                let mut chunk = std::mem::take(&mut self.body_buf);
+                chunk.resize(BODY_CHUNK, 0);
+                let mut pending_head = true;
+                let r = loop {
+                    // Ask for one byte past the end, to catch a reader longer than announced.
+                    let want = (enc.remaining().min(BODY_CHUNK as u64 - 1) + 1) as usize;
+                    let got = match read_source(reader, &mut chunk[..want]) {
+                        Ok(g) => g,
+                        Err(e) => break Err(e),
+                    };
+                    if got == 0 {
+                        break enc.finish().and_then(|_| {
+                            if pending_head {
+                                self.write_all(&[head])
+                            } else {
+                                Ok(())
+                            }
+                        });
+                    }
+                    if let Err(e) = enc.encode(got) {
+                        break Err(e);
+                    }
+                    let h: &[u8] = if pending_head { head } else { b"" };
+                    pending_head = false;
+                    if let Err(e) = self.write_all(&[h, &chunk[..got]]) {
+                        break Err(e);
+                    }
+                };
+                self.body_buf = chunk;
+                r
+            }
+            (RequestBody::Reader { reader, .. }, RequestFraming::Chunked) => {
+                let mut enc = ChunkedEncoder::new();
+                let mut chunk = std::mem::take(&mut self.body_buf);
+                chunk.resize(BODY_CHUNK, 0);
+                let mut pending_head = true;
+                let r = loop {
+                    let got = match read_source(reader, &mut chunk) {
+                        Ok(g) => g,
+                        Err(e) => break Err(e),
+                    };
+                    let h: &[u8] = if pending_head { head } else { b"" };
+                    pending_head = false;
+                    if got == 0 {
+                        break self.write_all(&[h, enc.finish()]);
+                    }
+                    let mut size = [0u8; 18];
+                    let (n, crlf) = enc.frame(&chunk[..got], &mut size);
+                    if let Err(e) = self.write_all(&[h, &size[..n], &chunk[..got], crlf]) {
+                        break Err(e);
+                    }
+                };
+                self.body_buf = chunk;
+                r
+            }
+        }
+    }
+
+    fn write_all(&mut self, bufs: &[&[u8]]) -> Result<(), Error> {
+        self.stream
+            .write_bufs(bufs)
+            .map_err(|e| Error::from_io(e, self.write_what()))
+    }
+
+    fn write_what(&self) -> &'static str {
+        match (self.timeouts.deadline, self.timeouts.write) {
+            (Some(d), Some(w)) if d.saturating_duration_since(Instant::now()) > w => "write",
+            (Some(_), _) => "deadline",
+            _ => "write",
+        }
+    }
+
+    fn apply_write_timeout(&mut self) -> Result<(), Error> {
+        let t = effective(self.timeouts.write, self.timeouts.deadline)?.0;
+        self.stream
+            .set_write_timeout(t)
+            .map_err(|e| Error::from_io(e, "write"))
+    }
+
+    /// Reads the final response head, skipping interim 1xx responses, and decides the body's
+    /// framing for a request made with `method`.
+    pub fn read_response_head(
+        &mut self,
+        method: &Method,
+    ) -> Result<(ResponseHead, BodyKind), Error> {
+        for _ in 0..=MAX_INTERIM_RESPONSES {
+            let mut scanner = HeadScanner::new();
+            let head_len = loop {
+                if let Some(n) = scanner.find_end(&self.buf[self.start..self.end]) {
+                    break n;
+                }
+                if self.end - self.start > self.limits.max_head_bytes {
+                    return Err(Error::HeadTooLarge {
+                        limit: self.limits.max_head_bytes,
+                    });
+                }
+                if self.fill()? == 0 {
+                    return Err(Error::IncompleteHead {
+                        received: self.end - self.start,
+                    });
+                }
+            };
+            if head_len > self.limits.max_head_bytes {
+                return Err(Error::HeadTooLarge {
+                    limit: self.limits.max_head_bytes,
+                });
+            }
+            let (head, used) = parse_head(
+                &self.buf[self.start..self.start + head_len],
+                &self.limits,
+                &self.leniency,
+            )?;
+            self.start += used;
+            if head.status == 101 {
+                return Err(Error::UnexpectedSwitchingProtocols);
+            }
+            if head.is_interim() {
+                continue;
+            }
+            let kind = response_body_kind(method, &head)?;
+            return Ok((head, kind));
+        }
+        Err(Error::MalformedHead("too many interim 1xx responses"))
+    }
+
+    /// Reads more bytes into the buffer (growing it for a large head); returns how many, 0 at EOF.
+    fn fill(&mut self) -> Result<usize, Error> {
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        } else if self.start > 0 && self.end == self.buf.len() {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.end == self.buf.len() {
+            let cap = (self.limits.max_head_bytes + 1).max(INITIAL_READ_BUF);
+            let grown = (self.buf.len() * 2).clamp(INITIAL_READ_BUF, cap.max(self.buf.len() + 1));
+            self.buf.resize(grown, 0);
+        }
+        let end = self.end;
+        let n = self.read_stream(|s, buf| s.read(&mut buf[end..]))?;
+        self.end += n;
+        Ok(n)
+    }
+
+    fn read_stream(
+        &mut self,
+        mut f: impl FnMut(&mut dyn Stream, &mut Vec<u8>) -> io::Result<usize>,
+    ) -> Result<usize, Error> {
+        let (timeout, what) = effective(self.timeouts.read, self.timeouts.deadline)?;
+        self.stream
+            .set_read_timeout(timeout)
+            .map_err(|e| Error::from_io(e, what))?;
+        loop {
+            match f(&mut *self.stream, &mut self.buf) {
+                Ok(n) => {
+                    if n > 0 {
+                        self.response_bytes = true;
+                    }
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::from_io(e, what)),
+            }
+        }
+    }
+
+    fn read_direct(&mut self, out: &mut [u8]) -> Result<usize, Error> {
+        let (timeout, what) = effective(self.timeouts.read, self.timeouts.deadline)?;
+        self.stream
+            .set_read_timeout(timeout)
+            .map_err(|e| Error::from_io(e, what))?;
+        loop {
+            match self.stream.read(out) {
+                Ok(n) => return Ok(n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::from_io(e, what)),
+            }
+        }
+    }
+
+    /// Gives up the stream for a tunnel (after a 2xx to CONNECT). Bytes the server already sent
+    /// past the head would belong to the tunnel; TLS servers never speak first, so any such byte
+    /// is a protocol error.
+    pub fn into_stream(self) -> Result<Box<dyn Stream>, Error> {
+        if self.start != self.end {
+            return Err(Error::MalformedHead("bytes after a connect response"));
+        }
+        Ok(self.stream)
+    }
+}
+
+/// The read/write timeout to set now, given the per-operation timeout and the deadline, and
+/// which one it is (for the error message).
+fn effective(
+    per_op: Option<Duration>,
+    deadline: Option<Instant>,
+) -> Result<(Option<Duration>, &'static str), Error> {
+    match deadline {
+        None => Ok((per_op, "read")),
+        Some(d) => {
+            let left = d.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(Error::Timeout("deadline"));
+            }
+            match per_op {
+                Some(t) if t <= left => Ok((Some(t), "read")),
+                _ => Ok((Some(left), "deadline")),
+            }
+        }
+    }
+}
+
+fn read_source(reader: &mut dyn Read, buf: &mut [u8]) -> Result<usize, Error> {
+    loop {
+        match reader.read(buf) {
+            Ok(n) => return Ok(n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                return Err(Error::Io(
+                    e.kind(),
+                    format!("reading the request body: {e}"),
+                ));
+            }
+        }
+    }
+}
+
+/// Reads a response body off its connection; hands the connection back when the body ended
+/// cleanly and the connection may carry another request.
+pub struct BodyReader {
+    conn: Connection,
+    decoder: BodyDecoder,
+    reuse: Result<(), CloseReason>,
+}
+
+impl std::fmt::Debug for BodyReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BodyReader")
+            .field("done", &self.decoder.is_done())
+            .field("received", &self.decoder.received())
+            .finish_non_exhaustive()
+    }
+}
+
+impl BodyReader {
+    /// A reader for the body that follows `head` on `conn`.
+    pub fn new(conn: Connection, head: &ResponseHead, kind: BodyKind) -> BodyReader {
+        let mut reuse = keep_alive(head, kind);
+        if conn.client_close {
+            reuse = reuse.and(Err(CloseReason::ClientClose));
+        }
+        let decoder = BodyDecoder::new(kind, &conn.limits);
+        BodyReader {
+            conn,
+            decoder,
+            reuse,
+        }
+    }
+
+    /// Reads body bytes into `out`; `Ok(0)` only at the body's clean end. Errors are sticky.
+    pub fn read_body(&mut self, out: &mut [u8]) -> Result<usize, Error> {
+        if out.is_empty() {
+            return Ok(0);
+        }
+        // Bounded: each turn consumes input, produces output, ends the body, or reads the socket
+        // (which returns data, EOF or an error).
+        loop {
+            if self.decoder.is_done() {
+                return Ok(0);
+            }
+            let c = &mut self.conn;
+            if c.start < c.end {
+                let (used, produced) = self.decoder.decode(&c.buf[c.start..c.end], out)?;
+                c.start += used;
+                if produced > 0 {
+                    return Ok(produced);
+                }
+                if used > 0 || self.decoder.is_done() {
+                    continue;
+                }
+            }
+            let window = self.decoder.direct_window();
+            if c.start == c.end && window > 0 {
+                let n = crate::decode::clamp_window(window, out.len());
+                let got = match c.read_direct(&mut out[..n]) {
+                    Ok(got) => got,
+                    Err(e) => return Err(self.decoder.fail(e)),
+                };
+                if got == 0 {
+                    self.decoder.on_eof()?;
+                    continue;
+                }
+                self.decoder.consume_direct(got);
+                return Ok(got);
+            }
+            match c.fill() {
+                Ok(0) => self.decoder.on_eof()?,
+                Ok(_) => {}
+                Err(e) => return Err(self.decoder.fail(e)),
+            }
+        }
+    }
+
+    /// Whether the body was read to its end.
+    pub fn is_done(&self) -> bool {
+        self.decoder.is_done()
+    }
+
+    /// Body bytes read so far.
+    pub fn received(&self) -> u64 {
+        self.decoder.received()
+    }
+
+    /// The trailer fields of a chunked body, once it is done.
+    pub fn trailers(&self) -> Option<&HeaderMap> {
+        self.decoder.trailers()
+    }
+
+    /// Sets the timeouts for the rest of the body.
+    pub fn set_timeouts(&mut self, timeouts: Timeouts) {
+        self.conn.set_timeouts(timeouts);
+    }
+
+    /// Finishes the body from bytes already buffered, without touching the socket, so a small
+    /// unread remainder does not cost the connection. Returns whether the body is now done.
+    pub fn drain_buffered(&mut self) -> bool {
+        let mut scratch = [0u8; 4096];
+        while !self.decoder.is_done() && self.conn.start < self.conn.end {
+            let c = &mut self.conn;
+            match self.decoder.decode(&c.buf[c.start..c.end], &mut scratch) {
+                Ok((0, 0)) | Err(_) => break,
+                Ok((used, _)) => c.start += used,
+            }
+        }
+        self.decoder.is_done()
+    }
+
+    /// Why the connection cannot be reused, if it cannot be.
+    pub fn close_reason(&self) -> Option<CloseReason> {
+        if !self.decoder.is_done() {
+            return Some(CloseReason::BodyNotFinished);
+        }
+        if let Err(r) = self.reuse {
+            return Some(r);
+        }
+        if self.conn.start != self.conn.end {
+            // Bytes after the body's end: not ours to read as the next response.
+            return Some(CloseReason::UnsolicitedBytes);
+        }
+        None
+    }
+
+    /// The connection, when the body is done and it may carry another request.
+    pub fn into_connection(self) -> Result<Connection, CloseReason> {
+        match self.close_reason() {
+            None => Ok(self.conn),
+            Some(r) => Err(r),
+        }
+    }
+}
+
+impl Read for BodyReader {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        self.read_body(out).map_err(into_io)
+    }
+}
+
+/// Wraps an engine error as an `io::Error` whose inner error is the engine's, so callers can
+/// downcast it back.
+pub fn into_io(e: Error) -> io::Error {
+    let kind = match (&e, e.class()) {
+        (Error::Io(kind, _), _) => *kind,
+        (_, ErrorClass::Timeout) => io::ErrorKind::TimedOut,
+        (_, ErrorClass::Incomplete) => io::ErrorKind::UnexpectedEof,
+        _ => io::ErrorKind::InvalidData,
+    };
+    io::Error::new(kind, e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::Target;
+    use crate::transport::MemoryStream;
+
+    fn exchange(
+        method: &Method,
+        response: &[u8],
+        max_read: usize,
+    ) -> Result<(ResponseHead, Vec<u8>, Option<CloseReason>), Error> {
+        let mut s = MemoryStream::new(response.to_vec());
+        s.max_read = max_read;
+        let mut conn = Connection::new(Box::new(s));
+        let headers = HeaderMap::new();
+        let head = RequestHead {
+            method,
+            target: Target::Origin {
+                path: "/",
+                query: None,
+            },
+            host: Some("h"),
+            headers: &headers,
+        };
+        conn.send_request(&head, RequestBody::None)?;
+        let (h, kind) = conn.read_response_head(method)?;
+        let mut r = BodyReader::new(conn, &h, kind);
+        let mut body = Vec::new();
+        let mut buf = [0u8; 3];
+        for _ in 0..100_000 {
+            let n = r.read_body(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            body.extend_from_slice(&buf[..n]);
+        }
+        Ok((h, body, r.close_reason()))
+    }
+
+    #[test]
+    fn exchange_interim_responses_skipped() {
+        let (h, body, _) = exchange(
+            &Method::GET,
+            b"HTTP/1.1 100 Continue\r\nX: y\r\n\r\nHTTP/1.1 103 Early\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi",
+            5,
+        )
+        .unwrap();
+        assert_eq!((h.status, body.as_slice()), (200, &b"hi"[..]));
+        assert!(!h.headers.contains_key("x"));
+    }
+
+    #[test]
+    fn exchange_unexpected_101_errors() {
+        let r = exchange(
+            &Method::GET,
+            b"HTTP/1.1 101 Switching\r\nUpgrade: x\r\n\r\n",
+            64,
+        );
+        assert_eq!(r.unwrap_err(), Error::UnexpectedSwitchingProtocols);
+    }
+
+    #[test]
+    fn exchange_extra_bytes_after_body_prevent_reuse() {
+        let (_, body, reason) = exchange(
+            &Method::GET,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloEXTRA",
+            4096,
+        )
+        .unwrap();
+        assert_eq!(body, b"hello");
+        assert_eq!(reason, Some(CloseReason::UnsolicitedBytes));
+    }
+
+    #[test]
+    fn exchange_head_response_has_no_body() {
+        let (_, body, reason) = exchange(
+            &Method::HEAD,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n",
+            4096,
+        )
+        .unwrap();
+        assert!(body.is_empty());
+        assert_eq!(reason, None);
+    }
+
+    #[test]
+    fn exchange_close_delimited_body_reads_to_eof() {
+        let (_, body, reason) =
+            exchange(&Method::GET, b"HTTP/1.0 200 OK\r\n\r\nhello world", 2).unwrap();
+        assert_eq!(body, b"hello world");
+        assert_eq!(reason, Some(CloseReason::Http10));
+    }
+
+    #[test]
+    fn exchange_empty_reply_is_incomplete_head() {
+        assert_eq!(
+            exchange(&Method::GET, b"", 64).unwrap_err(),
+            Error::IncompleteHead { received: 0 }
+        );
+        assert_eq!(
+            exchange(&Method::GET, b"HTTP/1.1 200 OK\r\n", 64).unwrap_err(),
+            Error::IncompleteHead { received: 17 }
+        );
+    }
+
+    #[test]
+    fn exchange_head_over_limit_errors() {
+        let mut resp = b"HTTP/1.1 200 OK\r\n".to_vec();
+        resp.extend(std::iter::repeat_n(b'a', 200_000));
+        assert_eq!(
+            exchange(&Method::GET, &resp, 100_000).unwrap_err(),
+            Error::HeadTooLarge { limit: 64 * 1024 }
+        );
+    }
+
+    #[test]
+    fn exchange_chunked_short_body_errors_and_sticks() {
+        let mut s = MemoryStream::new(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel".to_vec(),
+        );
+        s.max_read = 64;
+        let mut conn = Connection::new(Box::new(s));
+        let (h, kind) = conn.read_response_head(&Method::GET).unwrap();
+        let mut r = BodyReader::new(conn, &h, kind);
+        let mut buf = [0u8; 64];
+        assert_eq!(r.read_body(&mut buf).unwrap(), 3);
+        let err = Error::IncompleteChunkedBody { received: 3 };
+        assert_eq!(r.read_body(&mut buf), Err(err.clone()));
+        assert_eq!(r.read_body(&mut buf), Err(err));
+        assert_eq!(r.close_reason(), Some(CloseReason::BodyNotFinished));
+    }
+
+    fn sent(method: &Method, body: RequestBody<'_>) -> Result<String, Error> {
+        struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+        impl Read for Shared {
+            fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+                Ok(0)
+            }
+        }
+        impl io::Write for Shared {
+            fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        impl Stream for Shared {
+            fn set_read_timeout(&mut self, _: Option<Duration>) -> io::Result<()> {
+                Ok(())
+            }
+            fn set_write_timeout(&mut self, _: Option<Duration>) -> io::Result<()> {
+                Ok(())
+            }
+            fn idle_state(&mut self) -> IdleState {
+                IdleState::Quiet
+            }
+        }
+        let out = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut conn = Connection::new(Box::new(Shared(out.clone())));
+        let headers = HeaderMap::new();
+        let head = RequestHead {
+            method,
+            target: Target::Origin {
+                path: "/x",
+                query: None,
+            },
+            host: Some("h"),
+            headers: &headers,
+        };
+        conn.send_request(&head, body)?;
+        let bytes = out.lock().unwrap().clone();
+        Ok(String::from_utf8(bytes).unwrap())
+    }
+
+    /// A reader that hands out its pieces one read at a time, with `Interrupted` in between.
+    struct Pieces(Vec<&'static [u8]>, bool);
+    impl Read for Pieces {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.1 = !self.1;
+            if self.1 {
+                return Err(io::Error::new(io::ErrorKind::Interrupted, "again"));
+            }
+            match self.0.first() {
+                None => Ok(0),
+                Some(p) => {
+                    let n = p.len().min(buf.len());
+                    buf[..n].copy_from_slice(&p[..n]);
+                    if n == p.len() {
+                        self.0.remove(0);
+                    } else {
+                        self.0[0] = &p[n..];
+                    }
+                    Ok(n)
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn send_reader_unknown_length_is_chunked() {
+        let mut r = Pieces(vec![b"ab", b"cde"], false);
+        let s = sent(
+            &Method::PATCH,
+            RequestBody::Reader {
+                reader: &mut r,
+                len: None,
+            },
+        )
+        .unwrap();
+        assert!(
+            s.ends_with("Transfer-Encoding: chunked\r\n\r\n2\r\nab\r\n3\r\ncde\r\n0\r\n\r\n"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn send_reader_sized_checks_length() {
+        let mut r = Pieces(vec![b"ab", b"cde"], false);
+        let s = sent(
+            &Method::PUT,
+            RequestBody::Reader {
+                reader: &mut r,
+                len: Some(5),
+            },
+        )
+        .unwrap();
+        assert!(s.ends_with("Content-Length: 5\r\n\r\nabcde"), "{s}");
+        let mut short = Pieces(vec![b"ab"], false);
+        assert_eq!(
+            sent(
+                &Method::PUT,
+                RequestBody::Reader {
+                    reader: &mut short,
+                    len: Some(5)
+                }
+            )
+            .unwrap_err(),
+            Error::BodyLengthMismatch {
+                expected: 5,
+                actual: 2
+            }
+        );
+        let mut long = Pieces(vec![b"abcdef"], false);
+        assert_eq!(
+            sent(
+                &Method::PUT,
+                RequestBody::Reader {
+                    reader: &mut long,
+                    len: Some(5)
+                }
+            )
+            .unwrap_err(),
+            Error::BodyLengthMismatch {
+                expected: 5,
+                actual: 6
+            }
+        );
+    }
+
+    #[test]
+    fn send_bytes_and_empty_bodies() {
+        let s = sent(&Method::POST, RequestBody::Bytes(b"{}")).unwrap();
+        assert!(s.ends_with("Content-Length: 2\r\n\r\n{}"));
+        let s = sent(&Method::PATCH, RequestBody::None).unwrap();
+        assert!(s.ends_with("Content-Length: 0\r\n\r\n"));
+        let big = vec![b'q'; SMALL_BODY + 1];
+        let s = sent(&Method::PUT, RequestBody::Bytes(&big)).unwrap();
+        assert!(s.ends_with(&format!(
+            "Content-Length: {}\r\n\r\n{}",
+            big.len(),
+            "q".repeat(big.len())
+        )));
+    }
+}

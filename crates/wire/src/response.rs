@@ -1,0 +1,308 @@
+//! Response heads: incremental end-of-head detection and parsing with httparse (sans-IO).
+
+use crate::error::Error;
+use crate::header::HeaderMap;
+use crate::limits::Limits;
+
+/// The HTTP version of a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Version {
+    /// HTTP/1.0
+    Http10,
+    /// HTTP/1.1
+    Http11,
+}
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Version::Http10 => "HTTP/1.0",
+            Version::Http11 => "HTTP/1.1",
+        })
+    }
+}
+
+/// Opt-in leniencies for response heads; all off by default. Each one is named in the README's
+/// "HTTP support" section.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Leniency {
+    /// Accept obsolete line folding (RFC 9112 §5.2); the fold becomes spaces.
+    pub allow_obsolete_line_folding: bool,
+    /// Accept whitespace between a header name and its colon (`Name : value`).
+    pub allow_space_before_colon: bool,
+    /// Accept several spaces between the status line's parts.
+    pub allow_multiple_spaces_in_status_line: bool,
+}
+
+/// A parsed response head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseHead {
+    /// The version from the status line.
+    pub version: Version,
+    /// The status code.
+    pub status: u16,
+    /// The reason phrase (ISO-8859-1 decoded when it is not UTF-8).
+    pub reason: String,
+    /// The header fields, in order.
+    pub headers: HeaderMap,
+}
+
+impl ResponseHead {
+    /// Whether this is an interim (1xx) response.
+    pub fn is_interim(&self) -> bool {
+        (100..200).contains(&self.status)
+    }
+}
+
+/// Finds the end of a response head incrementally.
+///
+/// Feed it the growing buffer; it scans only bytes it has not seen (keeping a 3-byte overlap), so
+/// a head that arrives one byte at a time costs linear, not quadratic, work.
+#[derive(Debug, Clone, Default)]
+pub struct HeadScanner {
+    scanned: usize,
+}
+
+impl HeadScanner {
+    /// A scanner at the start of a head.
+    pub fn new() -> HeadScanner {
+        HeadScanner::default()
+    }
+
+    /// Returns the head's length (including its final blank line) once `buf` holds all of it.
+    /// Accepts CRLF and bare LF line ends, as httparse does.
+    pub fn find_end(&mut self, buf: &[u8]) -> Option<usize> {
+        let from = self.scanned.saturating_sub(3);
+        for i in from..buf.len() {
+            if buf[i] == b'\n' && i > 0 {
+                if buf[i - 1] == b'\n' {
+                    return Some(i + 1);
+                }
+                if buf[i - 1] == b'\r' && i > 1 && buf[i - 2] == b'\n' {
+                    return Some(i + 1);
+                }
+            }
+        }
+        self.scanned = buf.len();
+        None
+    }
+}
+
+/// Parses a whole head (`buf` holds exactly what [`HeadScanner::find_end`] measured, or more).
+///
+/// Returns the head and the bytes it used. Interim 1xx heads are returned like any other; the
+/// caller skips them.
+pub fn parse_head(
+    buf: &[u8],
+    limits: &Limits,
+    leniency: &Leniency,
+) -> Result<(ResponseHead, usize), Error> {
+    const STACK: usize = crate::limits::MAX_HEADERS;
+    let mut stack = [httparse::EMPTY_HEADER; STACK];
+    let mut heap;
+    let slots: &mut [httparse::Header<'_>] = if limits.max_headers <= STACK {
+        &mut stack[..limits.max_headers]
+    } else {
+        heap = vec![httparse::EMPTY_HEADER; limits.max_headers];
+        &mut heap
+    };
+    let mut config = httparse::ParserConfig::default();
+    config
+        .allow_obsolete_multiline_headers_in_responses(leniency.allow_obsolete_line_folding)
+        .allow_spaces_after_header_name_in_responses(leniency.allow_space_before_colon)
+        .allow_multiple_spaces_in_response_status_delimiters(
+            leniency.allow_multiple_spaces_in_status_line,
+        );
+    let mut resp = httparse::Response::new(slots);
+    let used = match config.parse_response(&mut resp, buf) {
+        Ok(httparse::Status::Complete(n)) => n,
+        Ok(httparse::Status::Partial) => {
+            if buf.len() > limits.max_head_bytes {
+                return Err(Error::HeadTooLarge {
+                    limit: limits.max_head_bytes,
+                });
+            }
+            return Err(Error::MalformedHead(
+                "head ended where httparse wanted more",
+            ));
+        }
+        Err(httparse::Error::TooManyHeaders) => {
+            return Err(Error::TooManyHeaders {
+                limit: limits.max_headers,
+            })
+        }
+        Err(e) => return Err(map_httparse(e)),
+    };
+    if used > limits.max_head_bytes {
+        return Err(Error::HeadTooLarge {
+            limit: limits.max_head_bytes,
+        });
+    }
+    let version = match resp.version {
+        Some(0) => Version::Http10,
+        Some(1) => Version::Http11,
+        _ => return Err(Error::UnsupportedVersion),
+    };
+    let status = resp.code.ok_or(Error::MalformedHead("no status code"))?;
+    let reason = reason_phrase(buf);
+    let bytes: usize = resp
+        .headers
+        .iter()
+        .map(|h| h.name.len() + h.value.len())
+        .sum();
+    let mut headers = HeaderMap::with_capacity(resp.headers.len(), bytes);
+    for h in resp.headers.iter() {
+        headers.push_unchecked(h.name.as_bytes(), h.value);
+    }
+    Ok((
+        ResponseHead {
+            version,
+            status,
+            reason,
+            headers,
+        },
+        used,
+    ))
+}
+
+fn map_httparse(e: httparse::Error) -> Error {
+    match e {
+        httparse::Error::Version => Error::UnsupportedVersion,
+        httparse::Error::Status => Error::MalformedHead("bad status code"),
+        httparse::Error::HeaderName => Error::MalformedHead("bad header name"),
+        httparse::Error::HeaderValue => Error::MalformedHead("bad header value"),
+        httparse::Error::NewLine => Error::MalformedHead("bad line ending"),
+        httparse::Error::Token => Error::MalformedHead("bad token"),
+        httparse::Error::TooManyHeaders => Error::MalformedHead("too many headers"),
+    }
+}
+
+/// The reason phrase straight from the status line (httparse already validated its bytes), so
+/// a Latin-1 phrase is kept rather than dropped.
+fn reason_phrase(buf: &[u8]) -> String {
+    let line_end = buf.iter().position(|&b| b == b'\n').unwrap_or(buf.len());
+    let mut line = &buf[..line_end];
+    if let [rest @ .., b'\r'] = line {
+        line = rest;
+    }
+    // "HTTP/1.1" SP+ 3DIGIT [SP reason]
+    let after_version = line.get(8..).unwrap_or(b"");
+    let digits_at = after_version.iter().position(|&b| b != b' ').unwrap_or(0);
+    let rest = after_version.get(digits_at + 3..).unwrap_or(b"");
+    let rest = rest.strip_prefix(b" ").unwrap_or(rest);
+    match std::str::from_utf8(rest) {
+        Ok(s) => s.to_owned(),
+        Err(_) => rest.iter().map(|&b| char::from(b)).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(buf: &[u8]) -> Result<(ResponseHead, usize), Error> {
+        let mut scanner = HeadScanner::new();
+        let end = scanner.find_end(buf).expect("complete head");
+        parse_head(&buf[..end], &Limits::default(), &Leniency::default())
+    }
+
+    #[test]
+    fn head_basic_parses_with_reason_and_headers() {
+        let (h, used) = parse(b"HTTP/1.1 404 Not Found\r\nX-A: 1\r\nx-a: 2\r\n\r\nbody").unwrap();
+        assert_eq!(used, 42);
+        assert_eq!(
+            (h.version, h.status, h.reason.as_str()),
+            (Version::Http11, 404, "Not Found")
+        );
+        assert_eq!(h.headers.get_all("X-A").collect::<Vec<_>>(), ["1", "2"]);
+    }
+
+    #[test]
+    fn head_scanner_finds_end_one_byte_at_a_time() {
+        let full = b"HTTP/1.0 200 OK\r\nA: b\r\n\r\nrest";
+        let mut s = HeadScanner::new();
+        for n in 0..full.len() {
+            match s.find_end(&full[..n]) {
+                Some(end) => {
+                    assert_eq!(end, full.len() - 4);
+                    assert_eq!(n, end);
+                    return;
+                }
+                None => assert!(n < full.len() - 4),
+            }
+        }
+        panic!("end never found");
+    }
+
+    #[test]
+    fn head_scanner_accepts_bare_lf() {
+        assert_eq!(
+            HeadScanner::new().find_end(b"HTTP/1.1 200 OK\nA: b\n\nx"),
+            Some(22)
+        );
+    }
+
+    #[test]
+    fn head_latin1_reason_kept() {
+        let (h, _) = parse(b"HTTP/1.1 200 Caf\xe9\r\n\r\n").unwrap();
+        assert_eq!(h.reason, "Café");
+        let (h, _) = parse(b"HTTP/1.1 200 \r\n\r\n").unwrap();
+        assert_eq!(h.reason, "");
+    }
+
+    #[test]
+    fn head_too_many_headers_errors() {
+        let mut buf = b"HTTP/1.1 200 OK\r\n".to_vec();
+        for i in 0..101 {
+            buf.extend_from_slice(format!("X-{i}: v\r\n").as_bytes());
+        }
+        buf.extend_from_slice(b"\r\n");
+        assert_eq!(
+            parse(&buf).unwrap_err(),
+            Error::TooManyHeaders { limit: 100 }
+        );
+        let limits = Limits {
+            max_headers: 200,
+            ..Limits::default()
+        };
+        assert!(parse_head(&buf, &limits, &Leniency::default()).is_ok());
+    }
+
+    #[test]
+    fn head_malformed_status_lines_error() {
+        for bad in [
+            &b"http/1.1 200 OK\r\n\r\n"[..],
+            b"HTTP/1.1 20 OK\r\n\r\n",
+            b"HTTP/1.1 2000 OK\r\n\r\n",
+            b"HTTP/1 200 OK\r\n\r\n",
+            b"HTTP/1.1  200 OK\r\n\r\n",
+            b"hello world\r\n\r\n",
+        ] {
+            assert!(parse(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn head_obs_fold_rejected_unless_allowed() {
+        let buf = b"HTTP/1.1 200 OK\r\nX: a\r\n b\r\n\r\n";
+        assert!(parse(buf).is_err());
+        let lenient = Leniency {
+            allow_obsolete_line_folding: true,
+            ..Leniency::default()
+        };
+        let (h, _) = parse_head(buf, &Limits::default(), &lenient).unwrap();
+        assert!(!h.headers.get("x").unwrap().contains(['\r', '\n']));
+    }
+
+    #[test]
+    fn head_space_before_colon_rejected_unless_allowed() {
+        let buf = b"HTTP/1.1 200 OK\r\nX : a\r\n\r\n";
+        assert!(parse(buf).is_err());
+        let lenient = Leniency {
+            allow_space_before_colon: true,
+            ..Leniency::default()
+        };
+        let (h, _) = parse_head(buf, &Limits::default(), &lenient).unwrap();
+        assert_eq!(h.headers.get("x"), Some("a"));
+    }
+}

@@ -1,0 +1,1 @@
+//! Workspace root package: owns the workspace-level tests and examples.
