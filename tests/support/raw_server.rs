@@ -1,6 +1,6 @@
-//! Raw-socket servers on 127.0.0.1:0: [`RawServer`] plays one conformance case the way
-//! `tests/vectors/server.py`'s `serve_case` does, [`ScriptServer`] runs ad-hoc misbehaviour
-//! written in a test. Both record every request they read.
+//! Raw-socket servers on 127.0.0.1:0: [`RawServer`] plays one conformance case the way the
+//! conformance suite's `server.py` does (`tests/vectors/README.md`), [`ScriptServer`] runs ad-hoc
+//! misbehaviour written in a test. Both record every request they read.
 //!
 //! Everything is bounded so a broken client cannot hang a test run: a connection waits
 //! [`READ_TIMEOUT`] for a request and [`KEEPALIVE_IDLE`] for the next one, a stall lasts at most

@@ -486,6 +486,12 @@ impl BodyReader {
         }
     }
 
+    /// Marks the connection as not reusable whatever the response said (for example after
+    /// the request failed to send completely).
+    pub fn forbid_reuse(&mut self, reason: CloseReason) {
+        self.reuse = Err(reason);
+    }
+
     /// Whether the body was read to its end.
     pub fn is_done(&self) -> bool {
         self.decoder.is_done()

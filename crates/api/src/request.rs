@@ -1,0 +1,486 @@
+//! `RequestBuilder`: everything a request carries, with errors kept until `send`.
+
+use std::borrow::Borrow;
+use std::io::Read;
+use std::time::Duration;
+
+use url::Url;
+use wirequest_wire::HeaderMap;
+
+use crate::body::Body;
+use crate::client::Client;
+use crate::error::{Error, ErrorKind};
+use crate::response::Response;
+use crate::Method;
+
+/// Per-request overrides of the client's settings.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Overrides {
+    pub timeout: Option<Duration>,
+    pub connect_timeout: Option<Duration>,
+    pub read_timeout: Option<Duration>,
+    pub write_timeout: Option<Duration>,
+    pub max_redirects: Option<u32>,
+    pub follow_redirects: Option<bool>,
+}
+
+/// A request being built. Errors found while building (a bad header, an unserializable body)
+/// are kept and returned by [`send`](RequestBuilder::send).
+///
+/// ```no_run
+/// use serde_json::json;
+/// // requests.patch(url, json={"email": "loremipsum@example.com"}, headers={"Authorization": "Bearer T"})
+/// let resp = wirequest::patch("http://127.0.0.1:8080/users/53")
+///     .json(&json!({"email": "loremipsum@example.com"}))
+///     .bearer_auth("T")
+///     .send()?;
+/// assert!(resp.ok());
+/// # Ok::<(), wirequest::Error>(())
+/// ```
+#[must_use = "a request does nothing until it is sent"]
+pub struct RequestBuilder {
+    client: Client,
+    method: Method,
+    url: Result<Url, Error>,
+    headers: HeaderMap,
+    implicit_content_type: Option<&'static str>,
+    body: Body,
+    overrides: Overrides,
+    error: Option<Error>,
+}
+
+impl std::fmt::Debug for RequestBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestBuilder")
+            .field("method", &self.method)
+            .field(
+                "url",
+                &self.url.as_ref().map(Url::as_str).unwrap_or("<invalid>"),
+            )
+            .field("headers", &self.headers)
+            .field("body", &self.body)
+            .finish()
+    }
+}
+
+/// Parses a URL the way users expect: http and https only, a host required.
+pub(crate) fn parse_url(s: &str) -> Result<Url, Error> {
+    let url = Url::parse(s.trim()).map_err(|e| {
+        let msg = if e == url::ParseError::RelativeUrlWithoutBase {
+            format!("invalid url {s:?}: no scheme (did you mean http://{s}?)")
+        } else {
+            format!("invalid url {s:?}")
+        };
+        Error::new(ErrorKind::InvalidUrl, msg).with_source(e)
+    })?;
+    check_url(&url)?;
+    Ok(url)
+}
+
+pub(crate) fn check_url(url: &Url) -> Result<(), Error> {
+    match url.scheme() {
+        "http" => {}
+        #[cfg(feature = "tls")]
+        "https" => {}
+        #[cfg(not(feature = "tls"))]
+        "https" => {
+            return Err(Error::new(
+                ErrorKind::InvalidUrl,
+                format!("https is not supported without the \"tls\" feature: {url}"),
+            ))
+        }
+        other => {
+            return Err(Error::new(
+                ErrorKind::InvalidUrl,
+                format!("unsupported url scheme {other:?} in {url}"),
+            ))
+        }
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(Error::new(
+            ErrorKind::InvalidUrl,
+            format!("no host in url {url}"),
+        ));
+    }
+    Ok(())
+}
+
+impl RequestBuilder {
+    pub(crate) fn new(client: Client, method: Method, url: &str) -> RequestBuilder {
+        RequestBuilder {
+            client,
+            method,
+            url: parse_url(url),
+            headers: HeaderMap::new(),
+            implicit_content_type: None,
+            body: Body::empty(),
+            overrides: Overrides::default(),
+            error: None,
+        }
+    }
+
+    fn keep_error(&mut self, e: Error) {
+        if self.error.is_none() {
+            self.error = Some(e);
+        }
+    }
+
+    /// Sets a header, replacing earlier values of that name (the client's defaults included),
+    /// as requests' header dict does.
+    ///
+    /// ```
+    /// let req = wirequest::get("http://127.0.0.1:1/").header("Accept", "application/json");
+    /// # drop(req);
+    /// ```
+    pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        if let Err(e) = self.headers.insert(name.as_ref(), value.as_ref()) {
+            self.keep_error(Error::wire(e));
+        }
+        self
+    }
+
+    /// Adds a header, keeping earlier values of that name.
+    ///
+    /// ```
+    /// let req = wirequest::get("http://127.0.0.1:1/")
+    ///     .header_append("X-Tag", "a")
+    ///     .header_append("X-Tag", "b");
+    /// # drop(req);
+    /// ```
+    pub fn header_append(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        if let Err(e) = self.headers.append(name.as_ref(), value.as_ref()) {
+            self.keep_error(Error::wire(e));
+        }
+        self
+    }
+
+    /// Sets several headers, each as [`header`](RequestBuilder::header) does.
+    ///
+    /// ```
+    /// let req = wirequest::get("http://127.0.0.1:1/").headers([("X-A", "1"), ("X-B", "2")]);
+    /// # drop(req);
+    /// ```
+    pub fn headers<I, K, V>(mut self, headers: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        for (k, v) in headers {
+            self = self.header(k, v);
+        }
+        self
+    }
+
+    /// Appends query parameters, form-encoded as requests' `params=` does.
+    ///
+    /// ```
+    /// let req = wirequest::get("http://127.0.0.1:1/search?q=x").query(&[("page", "2"), ("tag", "a b")]);
+    /// # drop(req);
+    /// ```
+    pub fn query<I, K, V>(mut self, pairs: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Borrow<(K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        if let Ok(url) = &mut self.url {
+            let mut added = false;
+            {
+                let mut q = url.query_pairs_mut();
+                for pair in pairs {
+                    let (k, v) = pair.borrow();
+                    q.append_pair(k.as_ref(), v.as_ref());
+                    added = true;
+                }
+            }
+            if !added && url.query() == Some("") {
+                url.set_query(None);
+            }
+        }
+        self
+    }
+
+    /// Sends `value` as JSON with `Content-Type: application/json` (requests' `json=`).
+    ///
+    /// ```
+    /// let req = wirequest::post("http://127.0.0.1:1/users").json(&serde_json::json!({"name": "Ada"}));
+    /// # drop(req);
+    /// ```
+    #[cfg(feature = "json")]
+    pub fn json<T: serde::Serialize + ?Sized>(self, value: &T) -> Self {
+        self.json_body(value, "application/json")
+    }
+
+    #[cfg(feature = "json")]
+    pub(crate) fn json_body<T: serde::Serialize + ?Sized>(
+        mut self,
+        value: &T,
+        content_type: &'static str,
+    ) -> Self {
+        match serde_json::to_vec(value) {
+            Ok(bytes) => {
+                self.body = Body::from(bytes);
+                self.implicit_content_type = Some(content_type);
+            }
+            Err(e) => self.keep_error(
+                Error::new(ErrorKind::Decode, "could not serialize the json body").with_source(e),
+            ),
+        }
+        self
+    }
+
+    /// Sends `pairs` urlencoded with `Content-Type: application/x-www-form-urlencoded`
+    /// (requests' `data=dict`); repeated keys are kept in order.
+    ///
+    /// ```
+    /// let req = wirequest::post("http://127.0.0.1:1/login").form(&[("user", "ada"), ("tag", "a"), ("tag", "b")]);
+    /// # drop(req);
+    /// ```
+    pub fn form<I, K, V>(mut self, pairs: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Borrow<(K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        for pair in pairs {
+            let (k, v) = pair.borrow();
+            s.append_pair(k.as_ref(), v.as_ref());
+        }
+        self.body = Body::from(s.finish());
+        self.implicit_content_type = Some("application/x-www-form-urlencoded");
+        self
+    }
+
+    /// Sends these bytes as they are (requests' `data=bytes`).
+    ///
+    /// ```
+    /// let req = wirequest::put("http://127.0.0.1:1/blob").body(vec![1u8, 2, 3]);
+    /// # drop(req);
+    /// ```
+    pub fn body(mut self, body: impl Into<Body>) -> Self {
+        self.body = body.into();
+        self.implicit_content_type = None;
+        self
+    }
+
+    /// Streams a reader of unknown length, sent chunked. It cannot be replayed, so a redirect
+    /// that would resend it returns the redirect response instead.
+    ///
+    /// ```
+    /// let file = std::io::Cursor::new(b"streamed".to_vec());
+    /// let req = wirequest::post("http://127.0.0.1:1/upload").body_reader(file);
+    /// # drop(req);
+    /// ```
+    pub fn body_reader(self, reader: impl Read + Send + 'static) -> Self {
+        self.body(Body::from_reader(reader))
+    }
+
+    /// Streams a reader of exactly `len` bytes, sent with `Content-Length`; a reader that gives
+    /// more or fewer bytes fails the request.
+    ///
+    /// ```
+    /// let data = std::io::Cursor::new(vec![0u8; 1024]);
+    /// let req = wirequest::put("http://127.0.0.1:1/upload").body_reader_sized(data, 1024);
+    /// # drop(req);
+    /// ```
+    pub fn body_reader_sized(self, reader: impl Read + Send + 'static, len: u64) -> Self {
+        self.body(Body::sized_reader(reader, len))
+    }
+
+    /// HTTP Basic authentication (requests' `auth=(user, pass)`), UTF-8 encoded.
+    ///
+    /// ```
+    /// let req = wirequest::get("http://127.0.0.1:1/").basic_auth("ada", Some("secret"));
+    /// # drop(req);
+    /// ```
+    pub fn basic_auth(self, user: &str, pass: Option<&str>) -> Self {
+        let value = crate::auth::basic(user, pass);
+        self.header("Authorization", value)
+    }
+
+    /// `Authorization: Bearer <token>`.
+    ///
+    /// ```
+    /// let req = wirequest::get("http://127.0.0.1:1/").bearer_auth("T");
+    /// # drop(req);
+    /// ```
+    pub fn bearer_auth(self, token: impl AsRef<str>) -> Self {
+        let value = format!("Bearer {}", token.as_ref());
+        self.header("Authorization", value)
+    }
+
+    /// A deadline for this whole exchange, redirects and body reading included.
+    ///
+    /// ```
+    /// let req = wirequest::get("http://127.0.0.1:1/").timeout(std::time::Duration::from_secs(5));
+    /// # drop(req);
+    /// ```
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.overrides.timeout = Some(timeout);
+        self
+    }
+
+    /// Longest wait to connect, for this request.
+    ///
+    /// ```
+    /// let req = wirequest::get("http://127.0.0.1:1/").connect_timeout(std::time::Duration::from_secs(2));
+    /// # drop(req);
+    /// ```
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.overrides.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Longest wait for the next bytes, for this request.
+    ///
+    /// ```
+    /// let req = wirequest::get("http://127.0.0.1:1/").read_timeout(std::time::Duration::from_secs(3));
+    /// # drop(req);
+    /// ```
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.overrides.read_timeout = Some(timeout);
+        self
+    }
+
+    /// Longest wait for a write to progress, for this request.
+    ///
+    /// ```
+    /// let req = wirequest::get("http://127.0.0.1:1/").write_timeout(std::time::Duration::from_secs(3));
+    /// # drop(req);
+    /// ```
+    pub fn write_timeout(mut self, timeout: Duration) -> Self {
+        self.overrides.write_timeout = Some(timeout);
+        self
+    }
+
+    /// Most redirects followed for this request.
+    ///
+    /// ```
+    /// let req = wirequest::get("http://127.0.0.1:1/").max_redirects(3);
+    /// # drop(req);
+    /// ```
+    pub fn max_redirects(mut self, max: u32) -> Self {
+        self.overrides.max_redirects = Some(max);
+        self
+    }
+
+    /// Whether to follow redirects for this request (requests' `allow_redirects=`).
+    ///
+    /// ```
+    /// let req = wirequest::get("http://127.0.0.1:1/").follow_redirects(false);
+    /// # drop(req);
+    /// ```
+    pub fn follow_redirects(mut self, follow: bool) -> Self {
+        self.overrides.follow_redirects = Some(follow);
+        self
+    }
+
+    /// Sends `patch` as a JSON Merge Patch (RFC 7396), `Content-Type:
+    /// application/merge-patch+json`: members present are set, `null` members are removed,
+    /// everything else is left alone.
+    ///
+    /// ```no_run
+    /// use serde_json::json;
+    /// let resp = wirequest::patch("http://127.0.0.1:8080/users/53")
+    ///     .merge_patch(&json!({"email": "new@example.com", "telephone": null}))
+    ///     .send()?;
+    /// # Ok::<(), wirequest::Error>(())
+    /// ```
+    #[cfg(feature = "json")]
+    pub fn merge_patch<T: serde::Serialize + ?Sized>(self, patch: &T) -> Self {
+        self.json_body(patch, "application/merge-patch+json")
+    }
+
+    /// Sends a JSON Patch (RFC 6902), `Content-Type: application/json-patch+json`.
+    ///
+    /// ```no_run
+    /// use wirequest::patch_doc::JsonPatch;
+    /// let ops: JsonPatch = r#"[{"op": "test", "path": "/version", "value": 3},
+    ///                         {"op": "replace", "path": "/email", "value": "new@example.com"}]"#
+    ///     .parse()
+    ///     .unwrap();
+    /// let resp = wirequest::patch("http://127.0.0.1:8080/users/53").json_patch(&ops).send()?;
+    /// # Ok::<(), wirequest::Error>(())
+    /// ```
+    #[cfg(feature = "json")]
+    pub fn json_patch(self, patch: &crate::patch_doc::JsonPatch) -> Self {
+        self.json_body(patch, "application/json-patch+json")
+    }
+
+    /// Sends `If-Match: <etag>`, so the server applies the request only if the resource is
+    /// still the version you read (optimistic concurrency; a stale one gets `412`).
+    ///
+    /// ```no_run
+    /// let client = wirequest::Client::new();
+    /// let current = client.get("http://127.0.0.1:8080/users/53").send()?;
+    /// let etag = current.etag().unwrap_or("*").to_owned();
+    /// let resp = client
+    ///     .patch("http://127.0.0.1:8080/users/53")
+    ///     .if_match(&etag)
+    ///     .merge_patch(&serde_json::json!({"name": "Ada"}))
+    ///     .send()?;
+    /// # Ok::<(), wirequest::Error>(())
+    /// ```
+    pub fn if_match(self, etag: impl AsRef<str>) -> Self {
+        self.header("If-Match", etag)
+    }
+
+    /// Sends the request and returns the response head; the body is read from the
+    /// [`Response`]. A status of 4xx or 5xx is not an error unless you ask
+    /// ([`Response::error_for_status`]).
+    ///
+    /// Connections are reused from the client's pool. A request on a reused connection that
+    /// fails before any response byte arrives is retried once on a new connection, but only
+    /// for idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS, TRACE) with a replayable body:
+    /// a PATCH or POST is never sent twice.
+    ///
+    /// ```no_run
+    /// let resp = wirequest::get("http://127.0.0.1:8080/health").send()?;
+    /// println!("{} {}", resp.status(), resp.reason());
+    /// # Ok::<(), wirequest::Error>(())
+    /// ```
+    pub fn send(self) -> Result<Response, Error> {
+        let url = self.url?;
+        if let Some(e) = self.error {
+            return Err(e.with_url(&url));
+        }
+        let config = &self.client.inner.config;
+        // Request headers replace the client's defaults of the same name.
+        let mut headers =
+            HeaderMap::with_capacity(config.default_headers.len() + self.headers.len(), 256);
+        for (name, value) in config.default_headers.iter_bytes() {
+            if !self.headers.contains_key(name) {
+                headers.append_bytes(name, value).map_err(Error::wire)?;
+            }
+        }
+        for (name, value) in self.headers.iter_bytes() {
+            headers.append_bytes(name, value).map_err(Error::wire)?;
+        }
+        if let Some(ct) = self.implicit_content_type {
+            if !self.headers.contains_key("content-type") {
+                headers.insert("Content-Type", ct).map_err(Error::wire)?;
+            }
+        }
+        if !headers.contains_key("authorization") {
+            if let Some(auth) = crate::auth::from_url(&url) {
+                headers
+                    .append("Authorization", &auth)
+                    .map_err(|e| Error::wire(e).with_url(&url))?;
+            }
+        }
+        crate::run::execute(
+            &self.client,
+            crate::run::Prepared {
+                method: self.method,
+                url,
+                headers,
+                body: self.body,
+                overrides: self.overrides,
+            },
+        )
+    }
+}

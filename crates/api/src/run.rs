@@ -1,0 +1,293 @@
+//! The main loop: connect or reuse, send, read the head, follow redirects.
+
+use std::time::{Duration, Instant};
+
+use url::Url;
+use wirequest_wire::io::RequestBody;
+use wirequest_wire::transport::tcp::{self, TcpTransport};
+use wirequest_wire::{
+    BodyKind as WireBodyKind, BodyReader, CloseReason, Connection, ErrorClass, HeaderMap, Leniency,
+    Method, RequestHead, Stream, Target, Timeouts,
+};
+
+use crate::body::{Body, BodyKind};
+use crate::client::{Client, ClientInner};
+use crate::error::{Error, ErrorKind};
+use crate::pool::PoolKey;
+use crate::redirect;
+use crate::request::{check_url, Overrides};
+use crate::response::{Redirect, Response, ResponseReader};
+
+/// A request ready to go: headers merged with the client's defaults.
+pub(crate) struct Prepared {
+    pub method: Method,
+    pub url: Url,
+    pub headers: HeaderMap,
+    pub body: Body,
+    pub overrides: Overrides,
+}
+
+/// The timeouts of one exchange, resolved from client settings and overrides.
+struct Plan {
+    connect: Option<Duration>,
+    read: Option<Duration>,
+    write: Option<Duration>,
+    deadline: Option<Instant>,
+}
+
+impl Plan {
+    fn connect_timeout(&self) -> Result<Option<Duration>, Error> {
+        match self.deadline {
+            None => Ok(self.connect),
+            Some(d) => {
+                let left = d.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(Error::wire(wirequest_wire::Error::Timeout("deadline")));
+                }
+                Ok(Some(self.connect.map_or(left, |c| c.min(left))))
+            }
+        }
+    }
+
+    fn timeouts(&self) -> Timeouts {
+        Timeouts {
+            read: self.read,
+            write: self.write,
+            deadline: self.deadline,
+        }
+    }
+}
+
+pub(crate) fn execute(client: &Client, req: Prepared) -> Result<Response, Error> {
+    let inner = &client.inner;
+    let cfg = &inner.config;
+    let o = req.overrides;
+    let start = Instant::now();
+    let plan = Plan {
+        connect: o.connect_timeout.or(cfg.connect_timeout),
+        read: o.read_timeout.or(cfg.read_timeout),
+        write: o.write_timeout.or(cfg.write_timeout),
+        deadline: o.timeout.or(cfg.timeout).map(|t| start + t),
+    };
+    let follow = o.follow_redirects.unwrap_or(cfg.follow_redirects);
+    let max_redirects = o.max_redirects.unwrap_or(cfg.max_redirects);
+
+    let Prepared {
+        mut method,
+        mut url,
+        mut headers,
+        mut body,
+        ..
+    } = req;
+    let mut history: Vec<Redirect> = Vec::new();
+    loop {
+        let hop_start = Instant::now();
+        let mut resp = send_once(client, &plan, &method, &url, &headers, &mut body)?;
+        resp.elapsed = hop_start.elapsed();
+        if !follow || !redirect::is_redirect(resp.status) {
+            resp.history = history;
+            return Ok(resp);
+        }
+        let Some(location) = resp.header("location").map(str::to_owned) else {
+            resp.history = history;
+            return Ok(resp);
+        };
+        let (next_method, keep_body) = redirect::next_method(resp.status, &method);
+        if keep_body && !body.is_replayable() {
+            // A streamed body is gone; the caller gets the redirect to act on.
+            resp.history = history;
+            return Ok(resp);
+        }
+        if history.len() as u32 >= max_redirects {
+            let looped = history.iter().any(|h| h.url == url);
+            let msg = if looped {
+                format!("redirect loop: exceeded {max_redirects} redirects")
+            } else {
+                format!("exceeded {max_redirects} redirects")
+            };
+            return Err(Error::new(ErrorKind::TooManyRedirects, msg)
+                .with_status(resp.status)
+                .with_url(&url));
+        }
+        let next = url.join(&location).map_err(|e| {
+            Error::new(
+                ErrorKind::InvalidUrl,
+                format!("invalid redirect location {location:?}"),
+            )
+            .with_source(e)
+            .with_url(&url)
+        })?;
+        check_url(&next).map_err(|e| e.with_url(&url))?;
+        if !keep_body {
+            body = Body::empty();
+            headers.remove("content-type");
+            headers.remove("content-length");
+            headers.remove("transfer-encoding");
+        }
+        if redirect::origin_changed(&url, &next) {
+            headers.remove("authorization");
+            headers.remove("proxy-authorization");
+            if let Some(auth) = crate::auth::from_url(&next) {
+                headers
+                    .append("Authorization", &auth)
+                    .map_err(Error::wire)?;
+            }
+        }
+        history.push(Redirect {
+            status: resp.status,
+            url: url.clone(),
+        });
+        resp.discard();
+        method = next_method;
+        url = next;
+    }
+}
+
+/// One request and its response head, on a pooled or new connection, retried once on a new
+/// connection when a reused one failed before any response byte and replay is safe.
+fn send_once(
+    client: &Client,
+    plan: &Plan,
+    method: &Method,
+    url: &Url,
+    headers: &HeaderMap,
+    body: &mut Body,
+) -> Result<Response, Error> {
+    let inner = &client.inner;
+    let cfg = &inner.config;
+    let https = url.scheme() == "https";
+    let host = url.host_str().unwrap_or_default();
+    let port = url
+        .port_or_known_default()
+        .unwrap_or(if https { 443 } else { 80 });
+    let key = PoolKey {
+        https,
+        host: host.to_ascii_lowercase(),
+        port,
+    };
+    let host_value = wirequest_wire::host_header(host, port, if https { 443 } else { 80 });
+    let head = RequestHead {
+        method,
+        target: Target::Origin {
+            path: url.path(),
+            query: url.query(),
+        },
+        host: Some(&host_value),
+        headers,
+    };
+    let mut retried = false;
+    loop {
+        let (mut conn, reused) = match inner.pool.checkout(&key) {
+            Some(c) => (c, true),
+            None => (
+                connect(inner, url, &key, plan).map_err(|e| e.with_url(url))?,
+                false,
+            ),
+        };
+        conn.set_timeouts(plan.timeouts());
+        conn.set_parsing(cfg.limits, Leniency::default());
+        let sent = conn.send_request(&head, wire_body(body));
+        let result = match sent {
+            Ok(()) => conn.read_response_head(method).map(|r| (r, None)),
+            // The server may have answered (413, 401...) and closed before taking the whole
+            // body; its answer is more useful than the broken pipe.
+            Err(e) if e.class() == ErrorClass::Io && conn.requests_sent() > 0 => conn
+                .read_response_head(method)
+                .map(|r| (r, Some(CloseReason::Error)))
+                .map_err(|_| e),
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(((head, kind), forbid)) => {
+                let remaining_hint = match kind {
+                    WireBodyKind::Length(n) => Some(n),
+                    WireBodyKind::Empty => Some(0),
+                    _ => None,
+                };
+                let mut reader = BodyReader::new(conn, &head, kind);
+                if let Some(reason) = forbid {
+                    reader.forbid_reuse(reason);
+                }
+                return Ok(Response {
+                    status: head.status,
+                    reason: head.reason,
+                    version: head.version,
+                    headers: head.headers,
+                    url: url.clone(),
+                    history: Vec::new(),
+                    elapsed: Duration::ZERO,
+                    body: ResponseReader {
+                        reader: Some(reader),
+                        pool: Some((client.inner.clone(), key)),
+                        url: url.clone(),
+                        remaining_hint,
+                    },
+                    max_body_size: cfg.max_body_size,
+                });
+            }
+            Err(e) => {
+                let stale = reused
+                    && !retried
+                    && !conn.received_response_bytes()
+                    && method.is_idempotent()
+                    && body.is_replayable()
+                    && matches!(e.class(), ErrorClass::Io | ErrorClass::Incomplete);
+                if stale {
+                    retried = true;
+                    continue;
+                }
+                return Err(Error::wire(e).with_url(url));
+            }
+        }
+    }
+}
+
+fn wire_body(body: &mut Body) -> RequestBody<'_> {
+    match &mut body.kind {
+        BodyKind::Empty => RequestBody::None,
+        BodyKind::Bytes(b) => RequestBody::Bytes(b),
+        BodyKind::Reader { reader, len } => RequestBody::Reader {
+            reader: &mut **reader,
+            len: *len,
+        },
+    }
+}
+
+/// A new connection: `connect_to` overrides or DNS, TCP, and TLS for https.
+fn connect(
+    inner: &ClientInner,
+    url: &Url,
+    key: &PoolKey,
+    plan: &Plan,
+) -> Result<Connection, Error> {
+    let bare = key.host.trim_start_matches('[').trim_end_matches(']');
+    let addrs = match inner.config.connect_to.iter().find(|(h, _)| h == bare) {
+        Some((_, addr)) => vec![*addr],
+        None => tcp::resolve(bare, key.port).map_err(Error::wire)?,
+    };
+    let timeout = plan.connect_timeout()?;
+    let stream = tcp::connect(&addrs, timeout).map_err(Error::wire)?;
+    let transport: Box<dyn Stream> = if key.https {
+        #[cfg(feature = "tls")]
+        {
+            Box::new(
+                inner
+                    .tls
+                    .connect(stream, bare, timeout)
+                    .map_err(Error::wire)?,
+            )
+        }
+        #[cfg(not(feature = "tls"))]
+        {
+            drop(stream);
+            return Err(Error::new(
+                ErrorKind::InvalidUrl,
+                "https needs the \"tls\" feature",
+            ));
+        }
+    } else {
+        Box::new(TcpTransport::new(stream))
+    };
+    let _ = url;
+    Ok(Connection::new(transport))
+}
