@@ -13,7 +13,7 @@ use crate::header::HeaderMap;
 use crate::limits::Limits;
 use crate::method::Method;
 use crate::request::{write_head, BodyLength, RequestFraming, RequestHead};
-use crate::response::{parse_head, HeadScanner, Leniency, ResponseHead};
+use crate::response::{check_head_start, parse_head, HeadScanner, Leniency, ResponseHead};
 use crate::transport::{IdleState, Stream};
 
 /// Most interim (1xx) responses skipped before one request's final response. A server that sends
@@ -277,7 +277,9 @@ impl Connection {
                         limit: self.limits.max_head_bytes,
                     });
                 }
+                check_head_start(&self.buf[self.start..self.end])?;
                 if self.fill()? == 0 {
+                    check_head_start(&self.buf[self.start..self.end])?;
                     return Err(Error::IncompleteHead {
                         received: self.end - self.start,
                     });

@@ -64,5 +64,5 @@ pub use io::{BodyReader, Connection, RequestBody, Timeouts};
 pub use limits::Limits;
 pub use method::Method;
 pub use request::{host_header, write_head, BodyLength, RequestFraming, RequestHead, Target};
-pub use response::{parse_head, HeadScanner, Leniency, ResponseHead, Version};
+pub use response::{check_head_start, parse_head, HeadScanner, Leniency, ResponseHead, Version};
 pub use transport::{IdleState, MemoryStream, Stream};

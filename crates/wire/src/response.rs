@@ -88,6 +88,18 @@ impl HeadScanner {
     }
 }
 
+/// Rejects a head whose first bytes can never start a status line (an HTTP/0.9 reply, a TLS
+/// alert on a plain connection), without waiting for an end of head that may never come.
+pub fn check_head_start(buf: &[u8]) -> Result<(), Error> {
+    const PREFIX: &[u8] = b"HTTP/";
+    let n = buf.len().min(PREFIX.len());
+    if buf[..n] == PREFIX[..n] {
+        Ok(())
+    } else {
+        Err(Error::MalformedHead("not an HTTP/1.x status line"))
+    }
+}
+
 /// Parses a whole head (`buf` holds exactly what [`HeadScanner::find_end`] measured, or more).
 ///
 /// Returns the head and the bytes it used. Interim 1xx heads are returned like any other; the
@@ -240,6 +252,16 @@ mod tests {
             HeadScanner::new().find_end(b"HTTP/1.1 200 OK\nA: b\n\nx"),
             Some(22)
         );
+    }
+
+    #[test]
+    fn head_start_partial_is_not_invalid() {
+        assert!(check_head_start(b"").is_ok());
+        assert!(check_head_start(b"HT").is_ok());
+        assert!(check_head_start(b"HTTP/1.1 200").is_ok());
+        assert!(check_head_start(b"hello").is_err());
+        assert!(check_head_start(b"http/").is_err());
+        assert!(check_head_start(b"\x15\x03\x01").is_err());
     }
 
     #[test]
