@@ -6,3 +6,4 @@
 pub mod cases;
 pub mod echo_server;
 pub mod raw_server;
+pub mod tls_server;
