@@ -38,6 +38,8 @@ mod request;
 mod response;
 mod run;
 mod text;
+#[cfg(feature = "json")]
+mod update;
 
 pub use body::Body;
 pub use client::{Client, ClientBuilder};
@@ -45,6 +47,8 @@ pub use config::DEFAULT_USER_AGENT;
 pub use error::{Error, ErrorKind};
 pub use request::RequestBuilder;
 pub use response::{Redirect, Response, ResponseReader};
+#[cfg(feature = "json")]
+pub use update::{PatchFormat, Update, Updated};
 pub use url::Url;
 pub use wirequest_wire::{HeaderMap, Method, Version};
 
