@@ -384,7 +384,7 @@ fn timeout_deadline_bounds_streamed_body() {
     let server = ScriptServer::start(|mut ctx: ConnCtx| {
         if ctx.read_request().is_some() {
             let body = "b".repeat(200);
-            ctx.send(format!("HTTP/1.1 200 OK\r\nContent-Length: 200\r\n\r\n").as_bytes());
+            ctx.send(b"HTTP/1.1 200 OK\r\nContent-Length: 200\r\n\r\n");
             ctx.drip(body.as_bytes(), 1, Duration::from_millis(20));
         }
     });

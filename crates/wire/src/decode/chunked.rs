@@ -349,7 +349,7 @@ mod tests {
 
     #[test]
     fn chunked_hex_case_and_leading_zeros_decode() {
-        let body = "x".repeat(0xaA);
+        let body = "x".repeat(0xAA);
         let input = format!("0aA\r\n{body}\r\n000\r\n\r\n");
         check_all_splits(make, input.as_bytes(), body.as_bytes());
         let many_zeros = format!("{}5\r\nhello\r\n0\r\n\r\n", "0".repeat(63));
