@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::error::{Error, ErrorKind};
 use crate::pool::Pool;
 use crate::request::RequestBuilder;
-use crate::Method;
+use crate::{HeaderMap, Method};
 
 /// A session: default headers, timeouts and a pool of keep-alive connections shared by every
 /// request made through it. Cheap to clone; clones share the pool.
@@ -27,6 +27,9 @@ pub struct Client {
 #[derive(Debug)]
 pub(crate) struct ClientInner {
     pub config: Config,
+    /// The default headers plus each body-implied `Content-Type`, built once, so the common
+    /// `.json(..).send()` borrows its headers instead of merging them per request.
+    pub typed_defaults: Vec<(&'static str, HeaderMap)>,
     pub pool: Pool,
     #[cfg(feature = "tls")]
     pub tls: wirequest_wire::transport::tls::TlsConfig,
@@ -268,9 +271,18 @@ impl ClientBuilder {
         let tls = wirequest_wire::transport::tls::TlsConfig::new(&self.config.tls)
             .map_err(Error::wire)?;
         let pool = Pool::new(self.config.max_idle_per_host, self.config.idle_timeout);
+        let typed_defaults = crate::request::IMPLIED_CONTENT_TYPES
+            .iter()
+            .map(|ct| {
+                let mut h = self.config.default_headers.clone();
+                h.insert("Content-Type", ct).map(|_| (*ct, h))
+            })
+            .collect::<Result<_, _>>()
+            .map_err(Error::wire)?;
         Ok(Client {
             inner: Arc::new(ClientInner {
                 config: self.config,
+                typed_defaults,
                 pool,
                 #[cfg(feature = "tls")]
                 tls,

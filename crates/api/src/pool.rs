@@ -1,12 +1,11 @@
 //! Idle keep-alive connections, keyed by scheme, host and port.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use wirequest_wire::Connection;
 
-/// Which connections may serve a request: same scheme, host (lowercase) and port.
+/// Which connections may serve a request: same scheme, host and port.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct PoolKey {
     pub https: bool,
@@ -14,14 +13,30 @@ pub(crate) struct PoolKey {
     pub port: u16,
 }
 
+impl PoolKey {
+    fn is(&self, https: bool, host: &str, port: u16) -> bool {
+        self.https == https && self.port == port && self.host.eq_ignore_ascii_case(host)
+    }
+}
+
 struct Idle {
     conn: Connection,
     since: Instant,
 }
 
+/// Hosts are few, so a list searched in place beats a map: a lookup needs no owned key, and
+/// the shared key handed out with a connection makes its check-in allocation-free.
+struct Entry {
+    key: Arc<PoolKey>,
+    idle: Vec<Idle>,
+}
+
+/// Past this many hosts, entries without idle connections are forgotten.
+const MAX_EMPTY_ENTRIES: usize = 64;
+
 /// The idle connections of one client (and its clones).
 pub(crate) struct Pool {
-    idle: Mutex<HashMap<PoolKey, Vec<Idle>>>,
+    entries: Mutex<Vec<Entry>>,
     max_idle_per_host: usize,
     idle_timeout: Duration,
 }
@@ -37,44 +52,79 @@ impl std::fmt::Debug for Pool {
 impl Pool {
     pub fn new(max_idle_per_host: usize, idle_timeout: Duration) -> Pool {
         Pool {
-            idle: Mutex::new(HashMap::new()),
+            entries: Mutex::new(Vec::new()),
             max_idle_per_host,
             idle_timeout,
         }
     }
 
-    /// The most recently used live connection for `key`. Expired ones are dropped, and so are
-    /// ones the peer closed or that received bytes while idle (a desync, never a response).
-    pub fn checkout(&self, key: &PoolKey) -> Option<Connection> {
+    /// The shared key for a host, and its most recently used live connection. Expired ones are
+    /// dropped, and so are ones the peer closed or that received bytes while idle (a desync,
+    /// never a response).
+    pub fn checkout(
+        &self,
+        https: bool,
+        host: &str,
+        port: u16,
+    ) -> (Arc<PoolKey>, Option<Connection>) {
         loop {
-            let idle = {
-                let mut map = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-                let list = map.get_mut(key)?;
-                let idle = list.pop();
-                if list.is_empty() {
-                    map.remove(key);
-                }
-                idle?
+            let (key, idle) = {
+                let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+                let entry = match entries.iter_mut().position(|e| e.key.is(https, host, port)) {
+                    Some(i) => &mut entries[i],
+                    None => {
+                        if entries.len() >= MAX_EMPTY_ENTRIES {
+                            entries.retain(|e| !e.idle.is_empty());
+                        }
+                        let key = PoolKey {
+                            https,
+                            host: host.to_ascii_lowercase(),
+                            port,
+                        };
+                        entries.push(Entry {
+                            key: Arc::new(key),
+                            idle: Vec::new(),
+                        });
+                        entries.last_mut().expect("just pushed")
+                    }
+                };
+                (entry.key.clone(), entry.idle.pop())
+            };
+            let Some(idle) = idle else {
+                return (key, None);
             };
             if idle.since.elapsed() >= self.idle_timeout {
                 continue;
             }
             let mut conn = idle.conn;
-            // The liveness check runs outside the lock: it is a syscall or three.
+            // The liveness check runs outside the lock: it is a syscall.
             if conn.check_idle().is_ok() {
-                return Some(conn);
+                return (key, Some(conn));
             }
         }
     }
 
     /// Keeps a connection whose last response ended cleanly, dropping the oldest idle one for
     /// that host when over the limit.
-    pub fn checkin(&self, key: PoolKey, conn: Connection) {
+    pub fn checkin(&self, key: &Arc<PoolKey>, conn: Connection) {
         if self.max_idle_per_host == 0 {
             return;
         }
-        let mut map = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        let list = map.entry(key).or_default();
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let i = match entries
+            .iter()
+            .position(|e| Arc::ptr_eq(&e.key, key) || *e.key == **key)
+        {
+            Some(i) => i,
+            None => {
+                entries.push(Entry {
+                    key: key.clone(),
+                    idle: Vec::new(),
+                });
+                entries.len() - 1
+            }
+        };
+        let list = &mut entries[i].idle;
         let now = Instant::now();
         list.retain(|i| now.duration_since(i.since) < self.idle_timeout);
         if list.len() >= self.max_idle_per_host {
@@ -84,8 +134,8 @@ impl Pool {
     }
 
     pub fn idle_count(&self) -> usize {
-        let map = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        map.values().map(Vec::len).sum()
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.iter().map(|e| e.idle.len()).sum()
     }
 }
 
@@ -94,15 +144,7 @@ mod tests {
     use super::*;
     use wirequest_wire::MemoryStream;
 
-    fn key() -> PoolKey {
-        PoolKey {
-            https: false,
-            host: "h".into(),
-            port: 80,
-        }
-    }
-
-    /// A connection whose idle check passes: a TCP pair kept open by the returned listener side.
+    /// A connection whose idle check passes: a TCP pair kept open by the returned server side.
     fn live() -> (Connection, std::net::TcpStream) {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let c = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
@@ -114,48 +156,55 @@ mod tests {
     #[test]
     fn pool_returns_live_and_drops_closed() {
         let pool = Pool::new(3, Duration::from_secs(60));
+        let (key, none) = pool.checkout(false, "h", 80);
+        assert!(none.is_none());
         pool.checkin(
-            key(),
+            &key,
             Connection::new(Box::new(MemoryStream::new(Vec::new()))),
         );
         assert_eq!(pool.idle_count(), 1);
         assert!(
-            pool.checkout(&key()).is_none(),
+            pool.checkout(false, "h", 80).1.is_none(),
             "a closed connection was handed out"
         );
         let (c, _server) = live();
-        pool.checkin(key(), c);
-        assert!(pool.checkout(&key()).is_some());
+        pool.checkin(&key, c);
+        let (again, conn) = pool.checkout(false, "H", 80);
+        assert!(conn.is_some());
+        assert!(Arc::ptr_eq(&key, &again), "one shared key per host");
         assert_eq!(pool.idle_count(), 0);
     }
 
     #[test]
-    fn pool_limits_idle_per_host() {
+    fn pool_limits_idle_per_host_and_separates_hosts() {
         let pool = Pool::new(2, Duration::from_secs(60));
+        let (key, _) = pool.checkout(false, "h", 80);
         let mut servers = Vec::new();
         for _ in 0..3 {
             let (c, s) = live();
             servers.push(s);
-            pool.checkin(key(), c);
+            pool.checkin(&key, c);
         }
         assert_eq!(pool.idle_count(), 2);
-        let other = PoolKey { port: 81, ..key() };
-        assert!(pool.checkout(&other).is_none());
+        assert!(pool.checkout(false, "h", 81).1.is_none());
+        assert!(pool.checkout(true, "h", 80).1.is_none());
     }
 
     #[test]
     fn pool_expired_connections_not_reused() {
         let pool = Pool::new(2, Duration::from_millis(0));
+        let (key, _) = pool.checkout(false, "h", 80);
         let (c, _s) = live();
-        pool.checkin(key(), c);
-        assert!(pool.checkout(&key()).is_none());
+        pool.checkin(&key, c);
+        assert!(pool.checkout(false, "h", 80).1.is_none());
     }
 
     #[test]
     fn pool_disabled_keeps_nothing() {
         let pool = Pool::new(0, Duration::from_secs(60));
+        let (key, _) = pool.checkout(false, "h", 80);
         let (c, _s) = live();
-        pool.checkin(key(), c);
+        pool.checkin(&key, c);
         assert_eq!(pool.idle_count(), 0);
     }
 }

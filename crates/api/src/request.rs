@@ -1,6 +1,6 @@
 //! `RequestBuilder`: everything a request carries, with errors kept until `send`.
 
-use std::borrow::Borrow;
+use std::borrow::{Borrow, Cow};
 use std::io::Read;
 use std::time::Duration;
 
@@ -62,6 +62,14 @@ impl std::fmt::Debug for RequestBuilder {
             .finish()
     }
 }
+
+/// The `Content-Type`s that `json`, `form`, `merge_patch` and `json_patch` imply.
+pub(crate) const IMPLIED_CONTENT_TYPES: [&str; 4] = [
+    "application/json",
+    "application/x-www-form-urlencoded",
+    "application/merge-patch+json",
+    "application/json-patch+json",
+];
 
 /// Parses a URL the way users expect: http and https only, a host required.
 pub(crate) fn parse_url(s: &str) -> Result<Url, Error> {
@@ -449,29 +457,49 @@ impl RequestBuilder {
             return Err(e.with_url(&url));
         }
         let config = &self.client.inner.config;
-        // Request headers replace the client's defaults of the same name.
-        let mut headers =
-            HeaderMap::with_capacity(config.default_headers.len() + self.headers.len(), 256);
-        for (name, value) in config.default_headers.iter_bytes() {
-            if !self.headers.contains_key(name) {
-                headers.append_bytes(name, value).map_err(Error::wire)?;
+        let url_auth =
+            crate::auth::from_url(&url).filter(|_| !self.headers.contains_key("authorization"));
+        let content_type = self
+            .implicit_content_type
+            .filter(|_| !self.headers.contains_key("content-type"));
+        let inner = &self.client.inner;
+        let borrowed = match content_type {
+            _ if !self.headers.is_empty() || url_auth.is_some() => None,
+            None => Some(&config.default_headers),
+            Some(ct) => inner
+                .typed_defaults
+                .iter()
+                .find(|(t, _)| *t == ct)
+                .map(|(_, h)| h),
+        };
+        let headers = if let Some(h) = borrowed {
+            // Nothing but a body-implied type to add to the client's defaults: send a
+            // prepared set as it is, no copy.
+            Cow::Borrowed(h)
+        } else {
+            // Request headers replace the client's defaults of the same name.
+            let mut merged = HeaderMap::with_capacity(
+                config.default_headers.len() + self.headers.len() + 2,
+                256,
+            );
+            for (name, value) in config.default_headers.iter_bytes() {
+                if !self.headers.contains_key(name) {
+                    merged.append_bytes(name, value).map_err(Error::wire)?;
+                }
             }
-        }
-        for (name, value) in self.headers.iter_bytes() {
-            headers.append_bytes(name, value).map_err(Error::wire)?;
-        }
-        if let Some(ct) = self.implicit_content_type {
-            if !self.headers.contains_key("content-type") {
-                headers.insert("Content-Type", ct).map_err(Error::wire)?;
+            for (name, value) in self.headers.iter_bytes() {
+                merged.append_bytes(name, value).map_err(Error::wire)?;
             }
-        }
-        if !headers.contains_key("authorization") {
-            if let Some(auth) = crate::auth::from_url(&url) {
-                headers
+            if let Some(ct) = content_type {
+                merged.insert("Content-Type", ct).map_err(Error::wire)?;
+            }
+            if let Some(auth) = url_auth {
+                merged
                     .append("Authorization", &auth)
                     .map_err(|e| Error::wire(e).with_url(&url))?;
             }
-        }
+            Cow::Owned(merged)
+        };
         crate::run::execute(
             &self.client,
             crate::run::Prepared {

@@ -46,7 +46,7 @@ impl Redirect {
 #[derive(Debug)]
 pub struct Response {
     pub(crate) status: u16,
-    pub(crate) reason: String,
+    pub(crate) reason: std::borrow::Cow<'static, str>,
     pub(crate) version: Version,
     pub(crate) headers: HeaderMap,
     pub(crate) url: Url,
@@ -142,25 +142,48 @@ impl Response {
     /// # Ok::<(), wirequest::Error>(())
     /// ```
     pub fn bytes(mut self) -> Result<Vec<u8>, Error> {
+        let url = &self.url;
         let limit = self.max_body_size;
-        let announced = self.body.remaining_hint();
-        if announced.is_some_and(|n| n > limit) {
-            return Err(too_large(limit).with_url(&self.url));
-        }
-        let mut out = Vec::with_capacity(announced.unwrap_or(8192).min(limit) as usize);
+        let mut out = match self.body.remaining_hint() {
+            Some(n) if n > limit => return Err(too_large(limit).with_url(url)),
+            // Announced: one allocation of exactly the right size.
+            Some(n) => Vec::with_capacity(n as usize),
+            None => Vec::new(),
+        };
         loop {
+            if out.len() == out.capacity() {
+                // Full: probe before growing, so a body of the announced size costs exactly one
+                // allocation (the probe normally just confirms the end).
+                let mut probe = [0u8; 512];
+                let n = self
+                    .body
+                    .read_typed(&mut probe)
+                    .map_err(|e| e.with_url(url))?;
+                if n == 0 {
+                    return Ok(out);
+                }
+                if (out.len() + n) as u64 > limit {
+                    return Err(too_large(limit).with_url(url));
+                }
+                out.reserve(out.capacity().max(8192));
+                out.extend_from_slice(&probe[..n]);
+                continue;
+            }
             let filled = out.len();
-            // Read into the vector's spare room, never more than one byte past the limit.
-            let want = (out.capacity() - filled).max(8192) as u64;
-            let room = want.min(limit + 1 - filled as u64) as usize;
+            // Read into the spare room, never more than one byte past the limit.
+            let room = ((out.capacity() - filled) as u64)
+                .min(limit.saturating_add(1) - filled as u64) as usize;
             out.resize(filled + room, 0);
-            let n = self.body.read_typed(&mut out[filled..])?;
+            let n = self
+                .body
+                .read_typed(&mut out[filled..])
+                .map_err(|e| e.with_url(url))?;
             out.truncate(filled + n);
             if n == 0 {
                 return Ok(out);
             }
             if out.len() as u64 > limit {
-                return Err(too_large(limit).with_url(&self.url));
+                return Err(too_large(limit).with_url(url));
             }
         }
     }
@@ -213,7 +236,10 @@ impl Response {
         let mut buf = vec![0u8; 64 * 1024];
         let mut total = 0u64;
         loop {
-            let n = self.body.read_typed(&mut buf)?;
+            let n = self
+                .body
+                .read_typed(&mut buf)
+                .map_err(|e| e.with_url(&self.url))?;
             if n == 0 {
                 return Ok(total);
             }
@@ -236,20 +262,9 @@ impl Response {
     /// reader.read_exact(&mut first).unwrap();
     /// # Ok::<(), wirequest::Error>(())
     /// ```
-    pub fn into_reader(self) -> ResponseReader {
+    pub fn into_reader(mut self) -> ResponseReader {
+        self.body.url = Some(self.url);
         self.body
-    }
-
-    /// Reads and drops a small body so the connection can be reused; gives up on a large one.
-    pub(crate) fn discard(mut self) {
-        let mut buf = [0u8; 8192];
-        let mut left: usize = 64 * 1024;
-        while left > 0 {
-            match self.body.read_typed(&mut buf) {
-                Ok(0) | Err(_) => return,
-                Ok(n) => left = left.saturating_sub(n),
-            }
-        }
     }
 }
 
@@ -274,15 +289,16 @@ fn charset(content_type: &str) -> Option<&str> {
 /// error is a [`wirequest::Error`](crate::Error) with the kind and URL.
 pub struct ResponseReader {
     pub(crate) reader: Option<BodyReader>,
-    pub(crate) pool: Option<(Arc<ClientInner>, PoolKey)>,
-    pub(crate) url: Url,
+    pub(crate) pool: Option<(Arc<ClientInner>, Arc<PoolKey>)>,
+    /// Set when the reader outlives its `Response`, so errors still name the URL.
+    pub(crate) url: Option<Url>,
     pub(crate) remaining_hint: Option<u64>,
 }
 
 impl std::fmt::Debug for ResponseReader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ResponseReader")
-            .field("url", &self.url.as_str())
+            .field("url", &self.url.as_ref().map(Url::as_str))
             .finish_non_exhaustive()
     }
 }
@@ -307,7 +323,13 @@ impl ResponseReader {
                 Ok(0)
             }
             Ok(n) => Ok(n),
-            Err(e) => Err(Error::wire(e).with_url(&self.url)),
+            Err(e) => {
+                let e = Error::wire(e);
+                Err(match &self.url {
+                    Some(url) => e.with_url(url),
+                    None => e,
+                })
+            }
         }
     }
 
@@ -317,9 +339,23 @@ impl ResponseReader {
             if reader.close_reason().is_none() {
                 if let Some(reader) = self.reader.take() {
                     if let Ok(conn) = reader.into_connection() {
-                        client.pool.checkin(key.clone(), conn);
+                        client.pool.checkin(key, conn);
                     }
                 }
+            }
+        }
+    }
+}
+
+impl ResponseReader {
+    /// Reads and drops a small body so the connection can be reused; gives up on a large one.
+    pub(crate) fn discard(mut self) {
+        let mut buf = [0u8; 8192];
+        let mut left: usize = 64 * 1024;
+        while left > 0 {
+            match self.read_typed(&mut buf) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => left = left.saturating_sub(n),
             }
         }
     }

@@ -1,8 +1,9 @@
 //! The main loop: connect or reuse, send, read the head, follow redirects.
 
+use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
-use url::Url;
+use url::{Position, Url};
 use wirequest_wire::io::RequestBody;
 use wirequest_wire::transport::tcp::{self, TcpTransport};
 use wirequest_wire::{
@@ -19,10 +20,11 @@ use crate::request::{check_url, Overrides};
 use crate::response::{Redirect, Response, ResponseReader};
 
 /// A request ready to go: headers merged with the client's defaults.
-pub(crate) struct Prepared {
+pub(crate) struct Prepared<'a> {
     pub method: Method,
     pub url: Url,
-    pub headers: HeaderMap,
+    /// Borrowed from the client when the request adds nothing to its defaults.
+    pub headers: Cow<'a, HeaderMap>,
     pub body: Body,
     pub overrides: Overrides,
 }
@@ -58,7 +60,7 @@ impl Plan {
     }
 }
 
-pub(crate) fn execute(client: &Client, req: Prepared) -> Result<Response, Error> {
+pub(crate) fn execute(client: &Client, req: Prepared<'_>) -> Result<Response, Error> {
     let inner = &client.inner;
     let cfg = &inner.config;
     let o = req.overrides;
@@ -84,19 +86,14 @@ pub(crate) fn execute(client: &Client, req: Prepared) -> Result<Response, Error>
         let hop_start = Instant::now();
         let mut resp = send_once(client, &plan, &method, &url, &headers, &mut body)?;
         resp.elapsed = hop_start.elapsed();
-        if !follow || !redirect::is_redirect(resp.status) {
-            resp.history = history;
-            return Ok(resp);
-        }
-        let Some(location) = resp.header("location").map(str::to_owned) else {
-            resp.history = history;
-            return Ok(resp);
+        let location = match resp.headers.get("location") {
+            Some(l) if follow && redirect::is_redirect(resp.status) => l.to_owned(),
+            _ => return Ok(resp.finish(url, history)),
         };
         let (next_method, keep_body) = redirect::next_method(resp.status, &method);
         if keep_body && !body.is_replayable() {
             // A streamed body is gone; the caller gets the redirect to act on.
-            resp.history = history;
-            return Ok(resp);
+            return Ok(resp.finish(url, history));
         }
         if history.len() as u32 >= max_redirects {
             let looped = history.iter().any(|h| h.url == url);
@@ -118,6 +115,7 @@ pub(crate) fn execute(client: &Client, req: Prepared) -> Result<Response, Error>
             .with_url(&url)
         })?;
         check_url(&next).map_err(|e| e.with_url(&url))?;
+        let headers = headers.to_mut();
         if !keep_body {
             body = Body::empty();
             headers.remove("content-type");
@@ -135,11 +133,38 @@ pub(crate) fn execute(client: &Client, req: Prepared) -> Result<Response, Error>
         }
         history.push(Redirect {
             status: resp.status,
-            url: url.clone(),
+            url,
         });
-        resp.discard();
+        resp.body.discard();
         method = next_method;
         url = next;
+    }
+}
+
+/// A response head and its body reader, before the final URL and history are attached.
+pub(crate) struct Exchange {
+    pub status: u16,
+    pub reason: Cow<'static, str>,
+    pub version: wirequest_wire::Version,
+    pub headers: HeaderMap,
+    pub elapsed: Duration,
+    pub body: ResponseReader,
+    pub max_body_size: u64,
+}
+
+impl Exchange {
+    fn finish(self, url: Url, history: Vec<Redirect>) -> Response {
+        Response {
+            status: self.status,
+            reason: self.reason,
+            version: self.version,
+            headers: self.headers,
+            url,
+            history,
+            elapsed: self.elapsed,
+            body: self.body,
+            max_body_size: self.max_body_size,
+        }
     }
 }
 
@@ -152,7 +177,7 @@ fn send_once(
     url: &Url,
     headers: &HeaderMap,
     body: &mut Body,
-) -> Result<Response, Error> {
+) -> Result<Exchange, Error> {
     let inner = &client.inner;
     let cfg = &inner.config;
     let https = url.scheme() == "https";
@@ -160,27 +185,24 @@ fn send_once(
     let port = url
         .port_or_known_default()
         .unwrap_or(if https { 443 } else { 80 });
-    let key = PoolKey {
-        https,
-        host: host.to_ascii_lowercase(),
-        port,
-    };
-    let host_value = wirequest_wire::host_header(host, port, if https { 443 } else { 80 });
+    let (key, mut pooled) = inner.pool.checkout(https, host, port);
+    // The URL serializes the port only when it is not the scheme's default, and IPv6 hosts in
+    // brackets: exactly the Host value, without formatting one.
     let head = RequestHead {
         method,
         target: Target::Origin {
             path: url.path(),
             query: url.query(),
         },
-        host: Some(&host_value),
+        host: Some(&url[Position::BeforeHost..Position::AfterPort]),
         headers,
     };
     let mut retried = false;
     loop {
-        let (mut conn, reused) = match inner.pool.checkout(&key) {
+        let (mut conn, reused) = match pooled.take() {
             Some(c) => (c, true),
             None => (
-                connect(inner, url, &key, plan).map_err(|e| e.with_url(url))?,
+                connect(inner, &key, plan).map_err(|e| e.with_url(url))?,
                 false,
             ),
         };
@@ -208,24 +230,24 @@ fn send_once(
                 if let Some(reason) = forbid {
                     reader.forbid_reuse(reason);
                 }
-                return Ok(Response {
+                return Ok(Exchange {
                     status: head.status,
                     reason: head.reason,
                     version: head.version,
                     headers: head.headers,
-                    url: url.clone(),
-                    history: Vec::new(),
                     elapsed: Duration::ZERO,
                     body: ResponseReader {
                         reader: Some(reader),
                         pool: Some((client.inner.clone(), key)),
-                        url: url.clone(),
+                        url: None,
                         remaining_hint,
                     },
                     max_body_size: cfg.max_body_size,
                 });
             }
             Err(e) => {
+                // A reused connection that died before answering was most likely closed by
+                // the server while idle: one new try, if sending again cannot do harm.
                 let stale = reused
                     && !retried
                     && !conn.received_response_bytes()
@@ -254,12 +276,7 @@ fn wire_body(body: &mut Body) -> RequestBody<'_> {
 }
 
 /// A new connection: `connect_to` overrides or DNS, TCP, and TLS for https.
-fn connect(
-    inner: &ClientInner,
-    url: &Url,
-    key: &PoolKey,
-    plan: &Plan,
-) -> Result<Connection, Error> {
+fn connect(inner: &ClientInner, key: &PoolKey, plan: &Plan) -> Result<Connection, Error> {
     let bare = key.host.trim_start_matches('[').trim_end_matches(']');
     let addrs = match inner.config.connect_to.iter().find(|(h, _)| h == bare) {
         Some((_, addr)) => vec![*addr],
@@ -288,6 +305,5 @@ fn connect(
     } else {
         Box::new(TcpTransport::new(stream))
     };
-    let _ = url;
     Ok(Connection::new(transport))
 }

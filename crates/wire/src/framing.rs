@@ -186,7 +186,7 @@ mod tests {
         ResponseHead {
             version,
             status,
-            reason: String::new(),
+            reason: "".into(),
             headers: h,
         }
     }

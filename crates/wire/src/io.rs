@@ -269,6 +269,9 @@ impl Connection {
         for _ in 0..=MAX_INTERIM_RESPONSES {
             let mut scanner = HeadScanner::new();
             let head_len = loop {
+                // Checked on every turn, before the end is looked for, so the verdict does not
+                // depend on how the bytes were split across reads.
+                check_head_start(&self.buf[self.start..self.end])?;
                 if let Some(n) = scanner.find_end(&self.buf[self.start..self.end]) {
                     break n;
                 }
@@ -277,9 +280,7 @@ impl Connection {
                         limit: self.limits.max_head_bytes,
                     });
                 }
-                check_head_start(&self.buf[self.start..self.end])?;
                 if self.fill()? == 0 {
-                    check_head_start(&self.buf[self.start..self.end])?;
                     return Err(Error::IncompleteHead {
                         received: self.end - self.start,
                     });

@@ -227,7 +227,9 @@ fn decide_framing(head: &RequestHead<'_>, body: BodyLength) -> Result<RequestFra
             if lengths.next().is_some() {
                 return Err(Error::ConflictingFraming("content-length given twice"));
             }
-            Some(crate::framing::parse_content_length(v)?)
+            Some(crate::framing::parse_content_length(v).map_err(|_| {
+                Error::ConflictingFraming("content-length is not a plain decimal number")
+            })?)
         }
     };
     let caller_te = match h.get_all_bytes("transfer-encoding").count() {

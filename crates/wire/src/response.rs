@@ -1,5 +1,7 @@
 //! Response heads: incremental end-of-head detection and parsing with httparse (sans-IO).
 
+use std::borrow::Cow;
+
 use crate::error::Error;
 use crate::header::HeaderMap;
 use crate::limits::Limits;
@@ -41,8 +43,9 @@ pub struct ResponseHead {
     pub version: Version,
     /// The status code.
     pub status: u16,
-    /// The reason phrase (ISO-8859-1 decoded when it is not UTF-8).
-    pub reason: String,
+    /// The reason phrase (ISO-8859-1 decoded when it is not UTF-8). The usual phrases are
+    /// borrowed from a static table, so most responses need no allocation for it.
+    pub reason: Cow<'static, str>,
     /// The header fields, in order.
     pub headers: HeaderMap,
 }
@@ -90,8 +93,16 @@ impl HeadScanner {
 
 /// Rejects a head whose first bytes can never start a status line (an HTTP/0.9 reply, a TLS
 /// alert on a plain connection), without waiting for an end of head that may never come.
+///
+/// Empty lines before the status line are skipped, as httparse does, so the verdict is the same
+/// however the bytes were split across reads.
 pub fn check_head_start(buf: &[u8]) -> Result<(), Error> {
     const PREFIX: &[u8] = b"HTTP/";
+    let skip = buf
+        .iter()
+        .take_while(|&&b| b == b'\r' || b == b'\n')
+        .count();
+    let buf = &buf[skip..];
     let n = buf.len().min(PREFIX.len());
     if buf[..n] == PREFIX[..n] {
         Ok(())
@@ -191,20 +202,52 @@ fn map_httparse(e: httparse::Error) -> Error {
 
 /// The reason phrase straight from the status line (httparse already validated its bytes), so
 /// a Latin-1 phrase is kept rather than dropped.
-fn reason_phrase(buf: &[u8]) -> String {
+fn reason_phrase(buf: &[u8]) -> Cow<'static, str> {
+    // httparse skips empty lines before the status line; so must we.
+    let skip = buf
+        .iter()
+        .take_while(|&&b| b == b'\r' || b == b'\n')
+        .count();
+    let buf = &buf[skip..];
     let line_end = buf.iter().position(|&b| b == b'\n').unwrap_or(buf.len());
     let mut line = &buf[..line_end];
     if let [rest @ .., b'\r'] = line {
         line = rest;
     }
-    // "HTTP/1.1" SP+ 3DIGIT [SP reason]
+    // "HTTP/1.1" SP+ 3DIGIT [SP+ reason] (several spaces only with the leniency)
     let after_version = line.get(8..).unwrap_or(b"");
     let digits_at = after_version.iter().position(|&b| b != b' ').unwrap_or(0);
-    let rest = after_version.get(digits_at + 3..).unwrap_or(b"");
-    let rest = rest.strip_prefix(b" ").unwrap_or(rest);
+    let mut rest = after_version.get(digits_at + 3..).unwrap_or(b"");
+    while let [b' ', tail @ ..] = rest {
+        rest = tail;
+    }
+    const COMMON: [&str; 16] = [
+        "OK",
+        "Created",
+        "Accepted",
+        "No Content",
+        "Moved Permanently",
+        "Found",
+        "See Other",
+        "Not Modified",
+        "Temporary Redirect",
+        "Permanent Redirect",
+        "Bad Request",
+        "Unauthorized",
+        "Forbidden",
+        "Not Found",
+        "Precondition Failed",
+        "Internal Server Error",
+    ];
+    if rest.is_empty() {
+        return Cow::Borrowed("");
+    }
+    if let Some(common) = COMMON.iter().find(|c| c.as_bytes() == rest) {
+        return Cow::Borrowed(common);
+    }
     match std::str::from_utf8(rest) {
-        Ok(s) => s.to_owned(),
-        Err(_) => rest.iter().map(|&b| char::from(b)).collect(),
+        Ok(s) => Cow::Owned(s.to_owned()),
+        Err(_) => Cow::Owned(rest.iter().map(|&b| char::from(b)).collect()),
     }
 }
 
@@ -223,7 +266,7 @@ mod tests {
         let (h, used) = parse(b"HTTP/1.1 404 Not Found\r\nX-A: 1\r\nx-a: 2\r\n\r\nbody").unwrap();
         assert_eq!(used, 42);
         assert_eq!(
-            (h.version, h.status, h.reason.as_str()),
+            (h.version, h.status, &*h.reason),
             (Version::Http11, 404, "Not Found")
         );
         assert_eq!(h.headers.get_all("X-A").collect::<Vec<_>>(), ["1", "2"]);
@@ -262,6 +305,8 @@ mod tests {
         assert!(check_head_start(b"hello").is_err());
         assert!(check_head_start(b"http/").is_err());
         assert!(check_head_start(b"\x15\x03\x01").is_err());
+        assert!(check_head_start(b"\r\n\r\nHTTP/1.1").is_ok());
+        assert!(check_head_start(b"\r\nhttp").is_err());
     }
 
     #[test]
@@ -270,6 +315,15 @@ mod tests {
         assert_eq!(h.reason, "Café");
         let (h, _) = parse(b"HTTP/1.1 200 \r\n\r\n").unwrap();
         assert_eq!(h.reason, "");
+        let (h, _) = parse(b"\r\nHTTP/1.1 200 Fine\r\n\r\n").unwrap();
+        assert_eq!(h.reason, "Fine");
+        let lenient = Leniency {
+            allow_multiple_spaces_in_status_line: true,
+            ..Leniency::default()
+        };
+        let (h, _) =
+            parse_head(b"HTTP/1.1  200  OK\r\n\r\n", &Limits::default(), &lenient).unwrap();
+        assert_eq!((h.status, &*h.reason), (200, "OK"));
     }
 
     #[test]

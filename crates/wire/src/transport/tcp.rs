@@ -86,22 +86,48 @@ fn interleave(addrs: &[SocketAddr]) -> Vec<SocketAddr> {
     out
 }
 
-/// Whether an idle socket is still usable, without blocking: a peek in non-blocking mode.
+/// Whether an idle socket is still usable, without blocking: a one-byte peek.
 pub(crate) fn peek_idle(s: &TcpStream) -> IdleState {
-    if s.set_nonblocking(true).is_err() {
-        return IdleState::Closed;
-    }
-    let mut b = [0u8; 1];
-    let state = match s.peek(&mut b) {
+    match peek_nonblocking(s) {
         Ok(0) => IdleState::Closed,
         Ok(_) => IdleState::Unsolicited,
         Err(e) if e.kind() == io::ErrorKind::WouldBlock => IdleState::Quiet,
         Err(_) => IdleState::Closed,
-    };
-    if s.set_nonblocking(false).is_err() {
-        return IdleState::Closed;
     }
-    state
+}
+
+/// `recv(MSG_PEEK | MSG_DONTWAIT)`: one syscall, where std needs three (set non-blocking, peek,
+/// set blocking). This runs before every reuse of a pooled connection, so it is on the hot path
+/// of every keep-alive request.
+#[cfg(unix)]
+#[allow(unsafe_code)]
+fn peek_nonblocking(s: &TcpStream) -> io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    let mut b = [0u8; 1];
+    // SAFETY: the fd is a live socket owned by `s` for the whole call, and the buffer pointer
+    // and length describe `b`, a local that outlives the call. recv writes at most 1 byte.
+    let n = unsafe {
+        libc::recv(
+            s.as_raw_fd(),
+            b.as_mut_ptr().cast(),
+            b.len(),
+            libc::MSG_PEEK | libc::MSG_DONTWAIT,
+        )
+    };
+    if n < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
+}
+
+#[cfg(not(unix))]
+fn peek_nonblocking(s: &TcpStream) -> io::Result<usize> {
+    s.set_nonblocking(true)?;
+    let mut b = [0u8; 1];
+    let r = s.peek(&mut b);
+    s.set_nonblocking(false)?;
+    r
 }
 
 /// A TCP stream that remembers its timeouts, so setting the same value costs no syscall.
@@ -184,20 +210,28 @@ impl Stream for TcpTransport {
 /// `write_all` over several buffers with `writev`, so a chunk's size line, data and CRLF leave
 /// in one syscall.
 pub(crate) fn write_all_vectored(w: &mut impl Write, bufs: &[&[u8]]) -> io::Result<()> {
+    // The exchange writes at most five pieces (head, size line, data, CRLF, last chunk); the
+    // slices live on the stack so a write costs no allocation.
+    const MAX: usize = 8;
+    if bufs.len() > MAX {
+        return bufs.iter().try_for_each(|b| w.write_all(b));
+    }
     let mut skip = 0usize; // bytes of the concatenation already written
     let total: usize = bufs.iter().map(|b| b.len()).sum();
     while skip < total {
-        let mut slices = Vec::with_capacity(bufs.len());
+        let mut slices = [IoSlice::new(&[]); MAX];
+        let mut used = 0;
         let mut offset = skip;
         for b in bufs {
             if offset >= b.len() {
                 offset -= b.len();
                 continue;
             }
-            slices.push(IoSlice::new(&b[offset..]));
+            slices[used] = IoSlice::new(&b[offset..]);
+            used += 1;
             offset = 0;
         }
-        match w.write_vectored(&slices) {
+        match w.write_vectored(&slices[..used]) {
             Ok(0) => {
                 return Err(io::Error::new(
                     io::ErrorKind::WriteZero,
