@@ -36,6 +36,11 @@ impl Default for Config {
         default_headers
             .append("Accept", "*/*")
             .expect("valid header");
+        // Only what we decode: with feature gzip, responses in these codings are decoded.
+        #[cfg(feature = "gzip")]
+        default_headers
+            .append("Accept-Encoding", "gzip, deflate")
+            .expect("valid header");
         Config {
             default_headers,
             // As requests: no overall deadline unless asked.

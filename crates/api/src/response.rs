@@ -1,15 +1,14 @@
 //! `Response`: the head, the final URL and redirect history, and the body to read once.
 
-use std::io::{self, Read, Write};
-use std::sync::Arc;
+use std::io::Write;
 use std::time::Duration;
 
 use url::Url;
-use wirequest_wire::{BodyReader, HeaderMap, Version};
+use wirequest_wire::{HeaderMap, Version};
 
-use crate::client::ClientInner;
+pub use crate::reader::ResponseReader;
+
 use crate::error::{Error, ErrorKind};
-use crate::pool::PoolKey;
 
 /// One hop of a followed redirect: the status and the URL that answered with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -283,98 +282,6 @@ fn charset(content_type: &str) -> Option<&str> {
             .eq_ignore_ascii_case("charset")
             .then(|| v.trim().trim_matches('"'))
     })
-}
-
-/// A response body being streamed. Implements [`Read`]; errors are `io::Error`s whose inner
-/// error is a [`wirequest::Error`](crate::Error) with the kind and URL.
-pub struct ResponseReader {
-    pub(crate) reader: Option<BodyReader>,
-    pub(crate) pool: Option<(Arc<ClientInner>, Arc<PoolKey>)>,
-    /// Set when the reader outlives its `Response`, so errors still name the URL.
-    pub(crate) url: Option<Url>,
-    pub(crate) remaining_hint: Option<u64>,
-}
-
-impl std::fmt::Debug for ResponseReader {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ResponseReader")
-            .field("url", &self.url.as_ref().map(Url::as_str))
-            .finish_non_exhaustive()
-    }
-}
-
-impl ResponseReader {
-    fn remaining_hint(&self) -> Option<u64> {
-        self.remaining_hint
-    }
-
-    /// The trailer fields of a chunked body, once it has been read to its end.
-    pub fn trailers(&self) -> Option<&HeaderMap> {
-        self.reader.as_ref()?.trailers()
-    }
-
-    pub(crate) fn read_typed(&mut self, out: &mut [u8]) -> Result<usize, Error> {
-        let Some(reader) = self.reader.as_mut() else {
-            return Ok(0);
-        };
-        match reader.read_body(out) {
-            Ok(0) if !out.is_empty() => {
-                self.release();
-                Ok(0)
-            }
-            Ok(n) => Ok(n),
-            Err(e) => {
-                let e = Error::wire(e);
-                Err(match &self.url {
-                    Some(url) => e.with_url(url),
-                    None => e,
-                })
-            }
-        }
-    }
-
-    /// Hands a finished connection back to the pool.
-    fn release(&mut self) {
-        if let (Some(reader), Some((client, key))) = (self.reader.as_ref(), self.pool.as_ref()) {
-            if reader.close_reason().is_none() {
-                if let Some(reader) = self.reader.take() {
-                    if let Ok(conn) = reader.into_connection() {
-                        client.pool.checkin(key, conn);
-                    }
-                }
-            }
-        }
-    }
-}
-
-impl ResponseReader {
-    /// Reads and drops a small body so the connection can be reused; gives up on a large one.
-    pub(crate) fn discard(mut self) {
-        let mut buf = [0u8; 8192];
-        let mut left: usize = 64 * 1024;
-        while left > 0 {
-            match self.read_typed(&mut buf) {
-                Ok(0) | Err(_) => return,
-                Ok(n) => left = left.saturating_sub(n),
-            }
-        }
-    }
-}
-
-impl Read for ResponseReader {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        self.read_typed(out).map_err(io::Error::from)
-    }
-}
-
-impl Drop for ResponseReader {
-    fn drop(&mut self) {
-        if let Some(reader) = self.reader.as_mut() {
-            if reader.drain_buffered() {
-                self.release();
-            }
-        }
-    }
 }
 
 #[cfg(test)]

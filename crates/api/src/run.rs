@@ -15,9 +15,10 @@ use crate::body::{Body, BodyKind};
 use crate::client::{Client, ClientInner};
 use crate::error::{Error, ErrorKind};
 use crate::pool::PoolKey;
+use crate::reader::{RawBody, ResponseReader};
 use crate::redirect;
 use crate::request::{check_url, Overrides};
-use crate::response::{Redirect, Response, ResponseReader};
+use crate::response::{Redirect, Response};
 
 /// A request ready to go: headers merged with the client's defaults.
 pub(crate) struct Prepared<'a> {
@@ -230,18 +231,21 @@ fn send_once(
                 if let Some(reason) = forbid {
                     reader.forbid_reuse(reason);
                 }
+                let body = ResponseReader::new(
+                    RawBody {
+                        reader: Some(reader),
+                        pool: Some((client.inner.clone(), key)),
+                    },
+                    remaining_hint,
+                    head.headers.get("content-encoding"),
+                );
                 return Ok(Exchange {
                     status: head.status,
                     reason: head.reason,
                     version: head.version,
                     headers: head.headers,
                     elapsed: Duration::ZERO,
-                    body: ResponseReader {
-                        reader: Some(reader),
-                        pool: Some((client.inner.clone(), key)),
-                        url: None,
-                        remaining_hint,
-                    },
+                    body,
                     max_body_size: cfg.max_body_size,
                 });
             }
