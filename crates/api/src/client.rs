@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::config::Config;
 use crate::error::{Error, ErrorKind};
 use crate::pool::Pool;
+use crate::proxy::ProxyConfig;
 use crate::request::RequestBuilder;
 use crate::{HeaderMap, Method};
 
@@ -114,6 +115,15 @@ impl Client {
 pub struct ClientBuilder {
     config: Config,
     error: Option<Error>,
+    proxy: ProxySetting,
+}
+
+/// Where the proxy settings come from.
+#[derive(Debug)]
+enum ProxySetting {
+    Env,
+    Off,
+    Url(String),
 }
 
 impl Default for ClientBuilder {
@@ -128,6 +138,7 @@ impl ClientBuilder {
         ClientBuilder {
             config: Config::default(),
             error: None,
+            proxy: ProxySetting::Env,
         }
     }
 
@@ -256,11 +267,45 @@ impl ClientBuilder {
         self
     }
 
-    /// Builds the client; a bad default header or PEM is reported here.
-    pub fn build(self) -> Result<Client, Error> {
+    /// Sends every request through this HTTP proxy (`http://[user:pass@]host:port`; a bare
+    /// `host:port` means http), instead of what the environment says. Plain `http://` requests
+    /// go to it in absolute form; `https://` ones through a `CONNECT` tunnel. Credentials in the
+    /// URL are sent as `Proxy-Authorization: Basic`.
+    ///
+    /// ```
+    /// let client = wirequest::Client::builder().proxy("http://user:pw@127.0.0.1:3128").build()?;
+    /// # Ok::<(), wirequest::Error>(())
+    /// ```
+    pub fn proxy(mut self, url: &str) -> Self {
+        self.proxy = ProxySetting::Url(url.to_owned());
+        self
+    }
+
+    /// Uses no proxy, whatever the environment says. By default `HTTP_PROXY`, `HTTPS_PROXY`,
+    /// `ALL_PROXY` and `NO_PROXY` (and their lowercase forms) are read when the client is
+    /// built.
+    ///
+    /// ```
+    /// let client = wirequest::Client::builder().no_proxy().build()?;
+    /// # Ok::<(), wirequest::Error>(())
+    /// ```
+    pub fn no_proxy(mut self) -> Self {
+        self.proxy = ProxySetting::Off;
+        self
+    }
+
+    /// Builds the client; a bad default header, PEM or proxy URL is reported here.
+    pub fn build(mut self) -> Result<Client, Error> {
         if let Some(e) = self.error {
             return Err(e);
         }
+        self.config.proxy = match &self.proxy {
+            ProxySetting::Env => ProxyConfig::from_env(|name| std::env::var(name).ok()),
+            ProxySetting::Off => ProxyConfig::none(),
+            ProxySetting::Url(url) => {
+                ProxyConfig::explicit(url).map_err(|msg| Error::new(ErrorKind::InvalidUrl, msg))?
+            }
+        };
         if self.config.limits.max_head_bytes == 0 || self.config.limits.max_headers == 0 {
             return Err(Error::new(
                 ErrorKind::TooLarge,

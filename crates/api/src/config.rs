@@ -23,6 +23,8 @@ pub(crate) struct Config {
     pub limits: Limits,
     pub max_body_size: u64,
     pub connect_to: Vec<(String, SocketAddr)>,
+    /// Resolved when the client is built (the environment by default).
+    pub proxy: crate::proxy::ProxyConfig,
     #[cfg(feature = "tls")]
     pub tls: wirequest_wire::transport::tls::TlsSettings,
 }
@@ -58,6 +60,7 @@ impl Default for Config {
             limits: Limits::default(),
             max_body_size: 64 * 1024 * 1024,
             connect_to: Vec::new(),
+            proxy: crate::proxy::ProxyConfig::none(),
             #[cfg(feature = "tls")]
             tls: Default::default(),
         }

@@ -33,6 +33,7 @@ mod error;
 #[cfg(feature = "json")]
 pub mod patch_doc;
 mod pool;
+mod proxy;
 mod reader;
 mod redirect;
 mod request;

@@ -5,17 +5,22 @@ use std::time::{Duration, Instant};
 
 use wirequest_wire::Connection;
 
-/// Which connections may serve a request: same scheme, host and port.
+/// Which connections may serve a request: same scheme, host and port, through the same proxy
+/// (`via`, the proxy's `host:port`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct PoolKey {
     pub https: bool,
     pub host: String,
     pub port: u16,
+    pub via: Option<String>,
 }
 
 impl PoolKey {
-    fn is(&self, https: bool, host: &str, port: u16) -> bool {
-        self.https == https && self.port == port && self.host.eq_ignore_ascii_case(host)
+    fn is(&self, https: bool, host: &str, port: u16, via: Option<&str>) -> bool {
+        self.https == https
+            && self.port == port
+            && self.host.eq_ignore_ascii_case(host)
+            && self.via.as_deref() == via
     }
 }
 
@@ -66,11 +71,15 @@ impl Pool {
         https: bool,
         host: &str,
         port: u16,
+        via: Option<&str>,
     ) -> (Arc<PoolKey>, Option<Connection>) {
         loop {
             let (key, idle) = {
                 let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-                let entry = match entries.iter_mut().position(|e| e.key.is(https, host, port)) {
+                let entry = match entries
+                    .iter_mut()
+                    .position(|e| e.key.is(https, host, port, via))
+                {
                     Some(i) => &mut entries[i],
                     None => {
                         if entries.len() >= MAX_EMPTY_ENTRIES {
@@ -80,6 +89,7 @@ impl Pool {
                             https,
                             host: host.to_ascii_lowercase(),
                             port,
+                            via: via.map(str::to_owned),
                         };
                         entries.push(Entry {
                             key: Arc::new(key),
@@ -156,7 +166,7 @@ mod tests {
     #[test]
     fn pool_returns_live_and_drops_closed() {
         let pool = Pool::new(3, Duration::from_secs(60));
-        let (key, none) = pool.checkout(false, "h", 80);
+        let (key, none) = pool.checkout(false, "h", 80, None);
         assert!(none.is_none());
         pool.checkin(
             &key,
@@ -164,12 +174,12 @@ mod tests {
         );
         assert_eq!(pool.idle_count(), 1);
         assert!(
-            pool.checkout(false, "h", 80).1.is_none(),
+            pool.checkout(false, "h", 80, None).1.is_none(),
             "a closed connection was handed out"
         );
         let (c, _server) = live();
         pool.checkin(&key, c);
-        let (again, conn) = pool.checkout(false, "H", 80);
+        let (again, conn) = pool.checkout(false, "H", 80, None);
         assert!(conn.is_some());
         assert!(Arc::ptr_eq(&key, &again), "one shared key per host");
         assert_eq!(pool.idle_count(), 0);
@@ -178,7 +188,7 @@ mod tests {
     #[test]
     fn pool_limits_idle_per_host_and_separates_hosts() {
         let pool = Pool::new(2, Duration::from_secs(60));
-        let (key, _) = pool.checkout(false, "h", 80);
+        let (key, _) = pool.checkout(false, "h", 80, None);
         let mut servers = Vec::new();
         for _ in 0..3 {
             let (c, s) = live();
@@ -186,23 +196,27 @@ mod tests {
             pool.checkin(&key, c);
         }
         assert_eq!(pool.idle_count(), 2);
-        assert!(pool.checkout(false, "h", 81).1.is_none());
-        assert!(pool.checkout(true, "h", 80).1.is_none());
+        assert!(pool.checkout(false, "h", 81, None).1.is_none());
+        assert!(pool.checkout(true, "h", 80, None).1.is_none());
+        assert!(pool
+            .checkout(false, "h", 80, Some("proxy:3128"))
+            .1
+            .is_none());
     }
 
     #[test]
     fn pool_expired_connections_not_reused() {
         let pool = Pool::new(2, Duration::from_millis(0));
-        let (key, _) = pool.checkout(false, "h", 80);
+        let (key, _) = pool.checkout(false, "h", 80, None);
         let (c, _s) = live();
         pool.checkin(&key, c);
-        assert!(pool.checkout(false, "h", 80).1.is_none());
+        assert!(pool.checkout(false, "h", 80, None).1.is_none());
     }
 
     #[test]
     fn pool_disabled_keeps_nothing() {
         let pool = Pool::new(0, Duration::from_secs(60));
-        let (key, _) = pool.checkout(false, "h", 80);
+        let (key, _) = pool.checkout(false, "h", 80, None);
         let (c, _s) = live();
         pool.checkin(&key, c);
         assert_eq!(pool.idle_count(), 0);

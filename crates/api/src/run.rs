@@ -8,13 +8,13 @@ use wirequest_wire::io::RequestBody;
 use wirequest_wire::transport::tcp::{self, TcpTransport};
 use wirequest_wire::{
     BodyKind as WireBodyKind, BodyReader, CloseReason, Connection, ErrorClass, HeaderMap, Leniency,
-    Method, RequestHead, Stream, Target, Timeouts,
+    Method, RequestHead, Target, Timeouts,
 };
 
 use crate::body::{Body, BodyKind};
 use crate::client::{Client, ClientInner};
 use crate::error::{Error, ErrorKind};
-use crate::pool::PoolKey;
+use crate::proxy::Proxy;
 use crate::reader::{RawBody, ResponseReader};
 use crate::redirect;
 use crate::request::{check_url, Overrides};
@@ -186,15 +186,55 @@ fn send_once(
     let port = url
         .port_or_known_default()
         .unwrap_or(if https { 443 } else { 80 });
-    let (key, mut pooled) = inner.pool.checkout(https, host, port);
+    let proxy = match cfg.proxy.for_url(url) {
+        None => None,
+        Some(Ok(p)) => Some(p),
+        Some(Err(msg)) => {
+            return Err(
+                Error::new(ErrorKind::Connect, format!("unusable proxy setting: {msg}"))
+                    .with_url(url),
+            )
+        }
+    };
+    let via = proxy.map(Proxy::address);
+    // Plain http through a proxy shares the proxy's connections whatever the origin; https
+    // tunnels are per origin.
+    let forward = proxy.filter(|_| !https);
+    let (key, mut pooled) = match forward {
+        Some(p) => inner.pool.checkout(false, &p.host, p.port, via.as_deref()),
+        None => inner.pool.checkout(https, host, port, via.as_deref()),
+    };
+    let absolute;
+    let target = match forward {
+        // absolute-form, without userinfo or fragment
+        Some(_) => {
+            absolute = format!(
+                "http://{}",
+                &url[Position::BeforeHost..Position::AfterQuery]
+            );
+            Target::Absolute(&absolute)
+        }
+        None => Target::Origin {
+            path: url.path(),
+            query: url.query(),
+        },
+    };
+    let mut with_proxy_auth;
+    let headers = match forward.and_then(|p| p.auth.as_deref()) {
+        Some(auth) if !headers.contains_key("proxy-authorization") => {
+            with_proxy_auth = headers.clone();
+            with_proxy_auth
+                .append("Proxy-Authorization", auth)
+                .map_err(Error::wire)?;
+            &with_proxy_auth
+        }
+        _ => headers,
+    };
     // The URL serializes the port only when it is not the scheme's default, and IPv6 hosts in
     // brackets: exactly the Host value, without formatting one.
     let head = RequestHead {
         method,
-        target: Target::Origin {
-            path: url.path(),
-            query: url.query(),
-        },
+        target,
         host: Some(&url[Position::BeforeHost..Position::AfterPort]),
         headers,
     };
@@ -202,10 +242,11 @@ fn send_once(
     loop {
         let (mut conn, reused) = match pooled.take() {
             Some(c) => (c, true),
-            None => (
-                connect(inner, &key, plan).map_err(|e| e.with_url(url))?,
-                false,
-            ),
+            None => {
+                let origin = (https, host, port);
+                let conn = connect(inner, origin, proxy, headers, plan);
+                (conn.map_err(|e| e.with_url(url))?, false)
+            }
         };
         conn.set_timeouts(plan.timeouts());
         conn.set_parsing(cfg.limits, Leniency::default());
@@ -279,35 +320,117 @@ fn wire_body(body: &mut Body) -> RequestBody<'_> {
     }
 }
 
-/// A new connection: `connect_to` overrides or DNS, TCP, and TLS for https.
-fn connect(inner: &ClientInner, key: &PoolKey, plan: &Plan) -> Result<Connection, Error> {
-    let bare = key.host.trim_start_matches('[').trim_end_matches(']');
-    let addrs = match inner.config.connect_to.iter().find(|(h, _)| h == bare) {
-        Some((_, addr)) => vec![*addr],
-        None => tcp::resolve(bare, key.port).map_err(Error::wire)?,
-    };
+/// A new connection: `connect_to` overrides or DNS, TCP (to the proxy when there is one), a
+/// `CONNECT` tunnel for https through a proxy, and TLS for https.
+fn connect(
+    inner: &ClientInner,
+    (https, host, port): (bool, &str, u16),
+    proxy: Option<&Proxy>,
+    headers: &HeaderMap,
+    plan: &Plan,
+) -> Result<Connection, Error> {
+    let (dial_host, dial_port) = proxy.map_or((host, port), |p| (p.host.as_str(), p.port));
+    let bare = dial_host.trim_start_matches('[').trim_end_matches(']');
     let timeout = plan.connect_timeout()?;
-    let stream = tcp::connect(&addrs, timeout).map_err(Error::wire)?;
-    let transport: Box<dyn Stream> = if key.https {
-        #[cfg(feature = "tls")]
-        {
-            Box::new(
-                inner
-                    .tls
-                    .connect(stream, bare, timeout)
-                    .map_err(Error::wire)?,
-            )
+    let dialed = match inner
+        .config
+        .connect_to
+        .iter()
+        .find(|(h, _)| h.eq_ignore_ascii_case(bare))
+    {
+        Some((_, addr)) => Ok(vec![*addr]),
+        None => tcp::resolve(bare, dial_port),
+    }
+    .and_then(|addrs| tcp::connect(&addrs, timeout));
+    let stream = match (dialed, proxy) {
+        (Ok(s), _) => s,
+        (Err(e), Some(p)) => {
+            let msg = format!(
+                "could not connect to proxy {} (from {})",
+                p.address(),
+                p.source
+            );
+            return Err(Error::new(ErrorKind::Connect, msg).with_source(e));
         }
-        #[cfg(not(feature = "tls"))]
-        {
-            drop(stream);
-            return Err(Error::new(
-                ErrorKind::InvalidUrl,
-                "https needs the \"tls\" feature",
-            ));
-        }
-    } else {
-        Box::new(TcpTransport::new(stream))
+        (Err(e), None) => return Err(Error::wire(e)),
     };
-    Ok(Connection::new(transport))
+    if !https {
+        return Ok(Connection::new(Box::new(TcpTransport::new(stream))));
+    }
+    if let Some(p) = proxy {
+        tunnel(&stream, host, port, p, headers, plan)?;
+    }
+    #[cfg(feature = "tls")]
+    {
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        let tls = inner
+            .tls
+            .connect(stream, bare, timeout)
+            .map_err(Error::wire)?;
+        Ok(Connection::new(Box::new(tls)))
+    }
+    #[cfg(not(feature = "tls"))]
+    {
+        drop(stream);
+        Err(Error::new(
+            ErrorKind::InvalidUrl,
+            "https needs the \"tls\" feature",
+        ))
+    }
+}
+
+/// Opens a `CONNECT` tunnel through `proxy` to `host:port` on `stream`. The exchange runs on a
+/// duplicate of the socket, so the engine's parser and limits apply and the socket itself is
+/// left positioned at the start of the tunnel.
+fn tunnel(
+    stream: &std::net::TcpStream,
+    host: &str,
+    port: u16,
+    proxy: &Proxy,
+    headers: &HeaderMap,
+    plan: &Plan,
+) -> Result<(), Error> {
+    let refused = |detail: String| {
+        Error::new(
+            ErrorKind::Connect,
+            format!(
+                "proxy {} (from {}) refused CONNECT to {host}:{port}: {detail}",
+                proxy.address(),
+                proxy.source
+            ),
+        )
+    };
+    let dup = stream.try_clone().map_err(|e| refused(e.to_string()))?;
+    let mut conn = Connection::new(Box::new(TcpTransport::new(dup)));
+    conn.set_timeouts(plan.timeouts());
+    let authority = format!("{host}:{port}");
+    let mut connect_headers = HeaderMap::new();
+    if let Some(ua) = headers.get("user-agent") {
+        connect_headers
+            .append("User-Agent", ua)
+            .map_err(Error::wire)?;
+    }
+    if let Some(auth) = &proxy.auth {
+        connect_headers
+            .append("Proxy-Authorization", auth)
+            .map_err(Error::wire)?;
+    }
+    let head = RequestHead {
+        method: &Method::CONNECT,
+        target: Target::Authority(&authority),
+        host: Some(&authority),
+        headers: &connect_headers,
+    };
+    conn.send_request(&head, RequestBody::None)
+        .and_then(|_| conn.read_response_head(&Method::CONNECT))
+        .map_err(|e| refused(e.to_string()).with_source(e))
+        .and_then(|(resp, _)| {
+            if (200..300).contains(&resp.status) {
+                conn.into_stream()
+                    .map(drop)
+                    .map_err(|e| refused(e.to_string()).with_source(e))
+            } else {
+                Err(refused(format!("{} {}", resp.status, resp.reason)))
+            }
+        })
 }
