@@ -14,8 +14,10 @@ pub const USAGE: &str = "Usage: wq [OPTIONS] [METHOD] URL [ITEM]...";
 pub enum Failure {
     /// The command line asks for something impossible (exit 2, like clap's own errors).
     Usage(String),
-    /// A local file or stream failed: a body file, stdin, the `-o` file, stdout.
-    Io(String),
+    /// Something found before or around the request, with the kind the library would give it:
+    /// an unreadable body file or `-o` file (`io`), a header that could never be sent
+    /// (`invalid_header`), a bad `--connect-to` address (`invalid_url`)...
+    Local(ErrorKind, String),
     /// The request failed, as the library reports it.
     Http(wirequest::Error),
     /// Whoever read stdout went away (`wq ... | head`): stop quietly, as other tools do.
@@ -33,7 +35,7 @@ impl Failure {
         if e.kind() == io::ErrorKind::BrokenPipe {
             return Failure::BrokenPipe;
         }
-        Failure::Io(format!("{what}: {e}"))
+        Failure::Local(ErrorKind::Io, format!("{what}: {e}"))
     }
 
     /// A failed write to stdout.
@@ -44,8 +46,7 @@ impl Failure {
     /// An error from reading a response body: the library's own error when it is one (its kind
     /// decides the exit status), else a local I/O failure.
     pub fn body_read(e: io::Error) -> Failure {
-        if e
-            .get_ref()
+        if e.get_ref()
             .is_some_and(|inner| inner.is::<wirequest::Error>())
         {
             if let Some(inner) = e.into_inner() {
@@ -53,16 +54,17 @@ impl Failure {
                     return Failure::Http(*err);
                 }
             }
-            return Failure::Io("reading the response body failed".into());
+            return Failure::Local(ErrorKind::Io, "reading the response body failed".into());
         }
-        Failure::Io(format!("reading the response body: {e}"))
+        Failure::Local(ErrorKind::Io, format!("reading the response body: {e}"))
     }
 
     /// The word between the brackets of the error line.
     pub fn kind_word(&self) -> &'static str {
         match self {
             Failure::Usage(_) => "usage",
-            Failure::Io(_) | Failure::BrokenPipe => "io",
+            Failure::BrokenPipe => "io",
+            Failure::Local(kind, _) => kind.as_str(),
             Failure::Http(e) => e.kind().as_str(),
         }
     }
@@ -73,12 +75,8 @@ impl Failure {
         match self {
             Failure::Usage(_) => 2,
             Failure::BrokenPipe => 0,
-            Failure::Io(_) => 1,
-            Failure::Http(e) => match e.kind() {
-                ErrorKind::Timeout => 2,
-                ErrorKind::TooManyRedirects => 6,
-                _ => 1,
-            },
+            Failure::Local(kind, _) => kind_exit_code(*kind),
+            Failure::Http(e) => kind_exit_code(e.kind()),
         }
     }
 
@@ -86,7 +84,7 @@ impl Failure {
     pub fn report(&self) -> ExitCode {
         let message = match self {
             Failure::BrokenPipe => return ExitCode::from(self.exit_code()),
-            Failure::Usage(m) | Failure::Io(m) => m.clone(),
+            Failure::Usage(m) | Failure::Local(_, m) => m.clone(),
             Failure::Http(e) => e.to_string(),
         };
         eprintln!("{}", error_line(self.kind_word(), &message));
@@ -94,6 +92,14 @@ impl Failure {
             eprintln!("\n{USAGE}\n\nFor more information, try 'wq --help'.");
         }
         ExitCode::from(self.exit_code())
+    }
+}
+
+fn kind_exit_code(kind: ErrorKind) -> u8 {
+    match kind {
+        ErrorKind::Timeout => 2,
+        ErrorKind::TooManyRedirects => 6,
+        _ => 1,
     }
 }
 
@@ -121,7 +127,7 @@ mod tests {
     #[test]
     fn exit_codes_follow_api_md() {
         assert_eq!(Failure::usage("x").exit_code(), 2);
-        assert_eq!(Failure::Io("x".into()).exit_code(), 1);
+        assert_eq!(Failure::Local(ErrorKind::Io, "x".into()).exit_code(), 1);
         assert_eq!(Failure::BrokenPipe.exit_code(), 0);
     }
 

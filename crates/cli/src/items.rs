@@ -207,7 +207,13 @@ mod tests {
     #[test]
     fn items_backslash_escapes_separator_in_name() {
         assert_eq!(parse(r"a\:b=c").unwrap(), field("a:b", "c"));
-        assert_eq!(parse(r"a\=b==c").unwrap().is_data(), false);
+        assert_eq!(
+            parse(r"a\=b==c").unwrap(),
+            Item::Query {
+                name: "a=b".into(),
+                value: "c".into()
+            }
+        );
         assert_eq!(parse(r"back\\=x").unwrap(), field(r"back\", "x"));
     }
 
@@ -227,7 +233,7 @@ mod tests {
     fn items_missing_file_is_io_error() {
         assert!(matches!(
             parse("f=@/nonexistent/wq-test-file"),
-            Err(Failure::Io(_))
+            Err(Failure::Local(wirequest::ErrorKind::Io, _))
         ));
     }
 }

@@ -49,7 +49,12 @@ pub fn is_json_media_type(content_type: &str) -> bool {
 /// is missing, or one that servers commonly use by mistake.
 pub fn may_be_unlabelled_json(content_type: Option<&str>) -> bool {
     let Some(ct) = content_type else { return true };
-    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     matches!(
         essence.as_str(),
         "" | "text/plain" | "text/javascript" | "application/javascript" | "application/x-json"
@@ -197,8 +202,12 @@ mod tests {
 
     #[test]
     fn original_layout_colours_keys_and_values_differently() {
-        let got = format("{\"k\": \"v\", \"t\": true}", Layout::Original, Style { colors: true })
-            .unwrap();
+        let got = format(
+            "{\"k\": \"v\", \"t\": true}",
+            Layout::Original,
+            Style { colors: true },
+        )
+        .unwrap();
         assert_eq!(
             got,
             "{\x1b[1;34m\"k\"\x1b[0m: \x1b[32m\"v\"\x1b[0m, \x1b[1;34m\"t\"\x1b[0m: \x1b[33mtrue\x1b[0m}"
