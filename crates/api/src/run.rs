@@ -32,6 +32,7 @@ pub(crate) struct Prepared<'a> {
 
 /// The timeouts of one exchange, resolved from client settings and overrides.
 struct Plan {
+    expect_continue: Option<Duration>,
     connect: Option<Duration>,
     read: Option<Duration>,
     write: Option<Duration>,
@@ -67,6 +68,7 @@ pub(crate) fn execute(client: &Client, req: Prepared<'_>) -> Result<Response, Er
     let o = req.overrides;
     let start = Instant::now();
     let plan = Plan {
+        expect_continue: o.expect_continue,
         connect: o.connect_timeout.or(cfg.connect_timeout),
         read: o.read_timeout.or(cfg.read_timeout),
         write: o.write_timeout.or(cfg.write_timeout),
@@ -250,9 +252,14 @@ fn send_once(
         };
         conn.set_timeouts(plan.timeouts());
         conn.set_parsing(cfg.limits, Leniency::default());
-        let sent = conn.send_request(&head, wire_body(body));
+        let sent = match plan.expect_continue {
+            None => conn.send_request(&head, wire_body(body)).map(|_| None),
+            Some(wait) => conn.send_request_with_continue(&head, wire_body(body), wait, method),
+        };
         let result = match sent {
-            Ok(()) => conn.read_response_head(method).map(|r| (r, None)),
+            // The server answered before the body went: that answer is the response.
+            Ok(Some(early)) => Ok((early, Some(CloseReason::ClientClose))),
+            Ok(None) => conn.read_response_head(method).map(|r| (r, None)),
             // The server may have answered (413, 401...) and closed before taking the whole
             // body; its answer is more useful than the broken pipe.
             Err(e) if e.class() == ErrorClass::Io && conn.requests_sent() > 0 => conn

@@ -267,39 +267,7 @@ impl Connection {
         method: &Method,
     ) -> Result<(ResponseHead, BodyKind), Error> {
         for _ in 0..=MAX_INTERIM_RESPONSES {
-            let mut scanner = HeadScanner::new();
-            let head_len = loop {
-                // Checked on every turn, before the end is looked for, so the verdict does not
-                // depend on how the bytes were split across reads.
-                check_head_start(&self.buf[self.start..self.end])?;
-                if let Some(n) = scanner.find_end(&self.buf[self.start..self.end]) {
-                    break n;
-                }
-                if self.end - self.start > self.limits.max_head_bytes {
-                    return Err(Error::HeadTooLarge {
-                        limit: self.limits.max_head_bytes,
-                    });
-                }
-                if self.fill()? == 0 {
-                    return Err(Error::IncompleteHead {
-                        received: self.end - self.start,
-                    });
-                }
-            };
-            if head_len > self.limits.max_head_bytes {
-                return Err(Error::HeadTooLarge {
-                    limit: self.limits.max_head_bytes,
-                });
-            }
-            let (head, used) = parse_head(
-                &self.buf[self.start..self.start + head_len],
-                &self.limits,
-                &self.leniency,
-            )?;
-            self.start += used;
-            if head.status == 101 {
-                return Err(Error::UnexpectedSwitchingProtocols);
-            }
+            let head = self.read_one_head()?;
             if head.is_interim() {
                 continue;
             }
@@ -307,6 +275,118 @@ impl Connection {
             return Ok((head, kind));
         }
         Err(Error::MalformedHead("too many interim 1xx responses"))
+    }
+
+    /// Reads one head, interim or final; an unexpected 101 is an error.
+    fn read_one_head(&mut self) -> Result<ResponseHead, Error> {
+        let mut scanner = HeadScanner::new();
+        let head_len = loop {
+            // Checked on every turn, before the end is looked for, so the verdict does not
+            // depend on how the bytes were split across reads.
+            check_head_start(&self.buf[self.start..self.end])?;
+            if let Some(n) = scanner.find_end(&self.buf[self.start..self.end]) {
+                break n;
+            }
+            if self.end - self.start > self.limits.max_head_bytes {
+                return Err(Error::HeadTooLarge {
+                    limit: self.limits.max_head_bytes,
+                });
+            }
+            if self.fill()? == 0 {
+                return Err(Error::IncompleteHead {
+                    received: self.end - self.start,
+                });
+            }
+        };
+        if head_len > self.limits.max_head_bytes {
+            return Err(Error::HeadTooLarge {
+                limit: self.limits.max_head_bytes,
+            });
+        }
+        let (head, used) = parse_head(
+            &self.buf[self.start..self.start + head_len],
+            &self.limits,
+            &self.leniency,
+        )?;
+        self.start += used;
+        if head.status == 101 {
+            return Err(Error::UnexpectedSwitchingProtocols);
+        }
+        Ok(head)
+    }
+
+    /// Sends a request announced with `Expect: 100-continue` (the caller puts that header in
+    /// `head`): the head goes first, then the body once the server says `100 Continue`, or
+    /// after `wait` without an answer (servers that ignore `Expect` are common). A final
+    /// response that comes first is returned and the body is never sent; the connection is
+    /// then not reused, since the server may still expect or discard a body.
+    pub fn send_request_with_continue(
+        &mut self,
+        head: &RequestHead<'_>,
+        body: RequestBody<'_>,
+        wait: Duration,
+        method: &Method,
+    ) -> Result<Option<(ResponseHead, BodyKind)>, Error> {
+        let length = match &body {
+            RequestBody::None => BodyLength::None,
+            RequestBody::Bytes(b) => BodyLength::Known(b.len() as u64),
+            RequestBody::Reader { len: Some(n), .. } => BodyLength::Known(*n),
+            RequestBody::Reader { len: None, .. } => BodyLength::Unknown,
+        };
+        let mut wbuf = std::mem::take(&mut self.wbuf);
+        wbuf.clear();
+        let framing = match write_head(head, length, &mut wbuf) {
+            Ok(f) => f,
+            Err(e) => {
+                self.wbuf = wbuf;
+                return Err(e);
+            }
+        };
+        self.client_close = head.headers.has_token("connection", "close");
+        self.response_bytes = false;
+        self.requests_sent += 1;
+        let sent = self
+            .apply_write_timeout()
+            .and_then(|_| self.write_all(&[&wbuf]));
+        wbuf.clear();
+        self.wbuf = wbuf;
+        sent?;
+        let saved = self.timeouts;
+        let mut interim = 0;
+        let early = loop {
+            // Only the wait for the first byte is shortened; a head that started arriving is
+            // read under the usual timeout.
+            let partial = self.start != self.end;
+            if !partial {
+                self.timeouts.read = Some(saved.read.map_or(wait, |r| r.min(wait)));
+            }
+            let got = self.read_one_head();
+            self.timeouts = saved;
+            match got {
+                Ok(h) if h.status == 100 => break None,
+                // Other interim responses (102, 103) say nothing about the body: keep waiting.
+                Ok(h) if h.is_interim() => {
+                    interim += 1;
+                    if interim > MAX_INTERIM_RESPONSES {
+                        return Err(Error::MalformedHead("too many interim 1xx responses"));
+                    }
+                }
+                Ok(h) => break Some(h),
+                // Silence: the server ignores Expect, so the body goes anyway.
+                Err(Error::Timeout(_)) if self.start == self.end => break None,
+                Err(Error::Timeout(_)) if !partial => {}
+                Err(e) => return Err(e),
+            }
+        };
+        if let Some(h) = early {
+            self.client_close = true;
+            let kind = response_body_kind(method, &h)?;
+            return Ok(Some((h, kind)));
+        }
+        let mut empty = Vec::new();
+        self.apply_write_timeout()?;
+        self.write_body(&mut empty, framing, body)?;
+        Ok(None)
     }
 
     /// Reads more bytes into the buffer (growing it for a large head); returns how many, 0 at EOF.
