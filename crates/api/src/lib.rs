@@ -30,6 +30,10 @@ mod body;
 mod client;
 mod config;
 mod error;
+#[cfg(feature = "http")]
+mod http_interop;
+#[cfg(feature = "log")]
+mod logging;
 #[cfg(feature = "json")]
 pub mod patch_doc;
 mod pool;

@@ -163,6 +163,15 @@ impl RequestBuilder {
         self
     }
 
+    /// Adds a header whose value is given as bytes (ISO-8859-1 values allowed).
+    #[cfg(feature = "http")]
+    pub(crate) fn header_append_bytes(mut self, name: &str, value: &[u8]) -> Self {
+        if let Err(e) = self.headers.append_bytes(name, value) {
+            self.keep_error(Error::wire(e));
+        }
+        self
+    }
+
     /// Sets several headers, each as [`header`](RequestBuilder::header) does.
     ///
     /// ```

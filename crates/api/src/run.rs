@@ -87,7 +87,10 @@ pub(crate) fn execute(client: &Client, req: Prepared<'_>) -> Result<Response, Er
     let mut history: Vec<Redirect> = Vec::new();
     loop {
         let hop_start = Instant::now();
-        let mut resp = send_once(client, &plan, &method, &url, &headers, &mut body)?;
+        let sent = send_once(client, &plan, &method, &url, &headers, &mut body);
+        #[cfg(feature = "log")]
+        crate::logging::exchange(&method, &url, &headers, &sent, hop_start.elapsed());
+        let mut resp = sent?;
         resp.elapsed = hop_start.elapsed();
         let location = match resp.headers.get("location") {
             Some(l) if follow && redirect::is_redirect(resp.status) => l.to_owned(),
