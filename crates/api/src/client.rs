@@ -31,6 +31,8 @@ pub(crate) struct ClientInner {
     /// The default headers plus each body-implied `Content-Type`, built once, so the common
     /// `.json(..).send()` borrows its headers instead of merging them per request.
     pub typed_defaults: Vec<(&'static str, HeaderMap)>,
+    #[cfg(feature = "cookies")]
+    pub jar: Option<crate::cookie::CookieJar>,
     pub pool: Pool,
     #[cfg(feature = "tls")]
     pub tls: wirequest_wire::transport::tls::TlsConfig,
@@ -89,6 +91,17 @@ impl Client {
     }
 
     method_fns!(get GET, post POST, put PUT, patch PATCH, delete DELETE, head HEAD, options OPTIONS);
+
+    /// The session's cookie jar (feature `cookies`; `None` after `cookie_store(false)`).
+    ///
+    /// ```
+    /// let client = wirequest::Client::new();
+    /// assert_eq!(client.cookie_jar().map(|jar| jar.len()), Some(0));
+    /// ```
+    #[cfg(feature = "cookies")]
+    pub fn cookie_jar(&self) -> Option<&crate::cookie::CookieJar> {
+        self.inner.jar.as_ref()
+    }
 
     /// Idle connections currently pooled (all hosts).
     pub fn idle_connections(&self) -> usize {
@@ -233,6 +246,21 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether to keep a cookie jar, as a requests `Session` does (default true with feature
+    /// `cookies`): `Set-Cookie` is stored and matching cookies are sent back (RFC 6265 domain,
+    /// path, `Secure` and expiry rules), across redirects included.
+    ///
+    /// ```
+    /// let client = wirequest::Client::builder().cookie_store(false).build()?;
+    /// assert!(client.cookie_jar().is_none());
+    /// # Ok::<(), wirequest::Error>(())
+    /// ```
+    #[cfg(feature = "cookies")]
+    pub fn cookie_store(mut self, enabled: bool) -> Self {
+        self.config.cookie_store = enabled;
+        self
+    }
+
     /// Idle connections kept per host (default 3); 0 disables keep-alive reuse.
     pub fn max_idle_per_host(mut self, max: usize) -> Self {
         self.config.max_idle_per_host = max;
@@ -332,6 +360,8 @@ impl ClientBuilder {
         let tls = wirequest_wire::transport::tls::TlsConfig::new(&self.config.tls)
             .map_err(Error::wire)?;
         let pool = Pool::new(self.config.max_idle_per_host, self.config.idle_timeout);
+        #[cfg(feature = "cookies")]
+        let jar = self.config.cookie_store.then(crate::cookie::CookieJar::new);
         let typed_defaults = crate::request::IMPLIED_CONTENT_TYPES
             .iter()
             .map(|ct| {
@@ -344,6 +374,8 @@ impl ClientBuilder {
             inner: Arc::new(ClientInner {
                 config: self.config,
                 typed_defaults,
+                #[cfg(feature = "cookies")]
+                jar,
                 pool,
                 #[cfg(feature = "tls")]
                 tls,

@@ -23,6 +23,9 @@ pub(crate) struct Config {
     pub limits: Limits,
     pub max_body_size: u64,
     pub connect_to: Vec<(String, SocketAddr)>,
+    /// Whether the client keeps a cookie jar (feature `cookies`).
+    #[cfg(feature = "cookies")]
+    pub cookie_store: bool,
     /// Resolved when the client is built (the environment by default).
     pub proxy: crate::proxy::ProxyConfig,
     #[cfg(feature = "tls")]
@@ -61,6 +64,9 @@ impl Default for Config {
             max_body_size: 64 * 1024 * 1024,
             connect_to: Vec::new(),
             proxy: crate::proxy::ProxyConfig::none(),
+            // As a requests Session: a jar unless turned off.
+            #[cfg(feature = "cookies")]
+            cookie_store: true,
             #[cfg(feature = "tls")]
             tls: Default::default(),
         }

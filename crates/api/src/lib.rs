@@ -20,8 +20,10 @@
 //!
 //! Status codes are not errors unless you ask: see [`Response::error_for_status`].
 //!
-//! Features: `tls` (rustls + webpki-roots), `json` (serde), `gzip` — all on by default — and
-//! `cookies` (off). With `default-features = false` the crate still speaks plain `http://`.
+//! Features: `tls` (rustls + webpki-roots), `json` (serde), `gzip` (response decoding) — all
+//! on by default — and `cookies` (a session cookie jar), `digest-auth`, `http` (conversions to
+//! and from the `http` crate) and `log`, off by default. With `default-features = false` the
+//! crate still speaks plain `http://`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -29,11 +31,16 @@ mod auth;
 mod body;
 mod client;
 mod config;
+#[cfg(feature = "cookies")]
+pub mod cookie;
+#[cfg(feature = "digest-auth")]
+pub mod digest;
 mod error;
 #[cfg(feature = "http")]
 mod http_interop;
 #[cfg(feature = "log")]
 mod logging;
+pub mod multipart;
 #[cfg(feature = "json")]
 pub mod patch_doc;
 mod pool;

@@ -44,7 +44,9 @@ pub struct RequestBuilder {
     method: Method,
     url: Result<Url, Error>,
     headers: HeaderMap,
-    implicit_content_type: Option<&'static str>,
+    implicit_content_type: Option<Cow<'static, str>>,
+    #[cfg(feature = "digest-auth")]
+    digest: Option<(String, String)>,
     body: Body,
     overrides: Overrides,
     error: Option<Error>,
@@ -122,6 +124,8 @@ impl RequestBuilder {
             url: parse_url(url),
             headers: HeaderMap::new(),
             implicit_content_type: None,
+            #[cfg(feature = "digest-auth")]
+            digest: None,
             body: Body::empty(),
             overrides: Overrides::default(),
             error: None,
@@ -240,7 +244,7 @@ impl RequestBuilder {
         match serde_json::to_vec(value) {
             Ok(bytes) => {
                 self.body = Body::from(bytes);
-                self.implicit_content_type = Some(content_type);
+                self.implicit_content_type = Some(Cow::Borrowed(content_type));
             }
             Err(e) => self.keep_error(
                 Error::new(ErrorKind::Decode, "could not serialize the json body").with_source(e),
@@ -269,7 +273,7 @@ impl RequestBuilder {
             s.append_pair(k.as_ref(), v.as_ref());
         }
         self.body = Body::from(s.finish());
-        self.implicit_content_type = Some("application/x-www-form-urlencoded");
+        self.implicit_content_type = Some(Cow::Borrowed("application/x-www-form-urlencoded"));
         self
     }
 
@@ -307,6 +311,50 @@ impl RequestBuilder {
     /// ```
     pub fn body_reader_sized(self, reader: impl Read + Send + 'static, len: u64) -> Self {
         self.body(Body::sized_reader(reader, len))
+    }
+
+    /// Sends a `multipart/form-data` body (requests' `files=`), streamed: file readers are read
+    /// as the body goes out, never copied whole into memory. `Content-Length` is sent when every
+    /// part's length is known, else the body goes chunked.
+    ///
+    /// ```
+    /// use wirequest::multipart::Form;
+    /// let form = Form::new()
+    ///     .text("title", "Quarterly report")
+    ///     .file_bytes("report", "q3.csv", Some("text/csv"), b"a,b\n1,2\n".to_vec());
+    /// let req = wirequest::post("http://127.0.0.1:1/upload").multipart(form);
+    /// # drop(req);
+    /// ```
+    pub fn multipart(mut self, form: crate::multipart::Form) -> Self {
+        if let Some(e) = form.error() {
+            let e = Error::new(ErrorKind::InvalidHeader, "invalid multipart form")
+                .with_source(e.clone());
+            self.keep_error(e);
+            return self;
+        }
+        let content_type = form.content_type();
+        let body = match form.content_length() {
+            Some(len) => Body::sized_reader(form.into_reader(), len),
+            None => Body::from_reader(form.into_reader()),
+        };
+        self = self.body(body);
+        self.implicit_content_type = Some(Cow::Owned(content_type));
+        self
+    }
+
+    /// HTTP Digest authentication (requests' `HTTPDigestAuth`, feature `digest-auth`): on a
+    /// `401` with a `Digest` challenge (MD5 or SHA-256, `qop=auth`), the request is sent once
+    /// more with the answer. The body must be replayable (not a reader) for that second try;
+    /// the credentials are not used after a redirect to another origin.
+    ///
+    /// ```
+    /// let req = wirequest::get("http://127.0.0.1:1/private").digest_auth("Mufasa", "Circle of Life");
+    /// # drop(req);
+    /// ```
+    #[cfg(feature = "digest-auth")]
+    pub fn digest_auth(mut self, user: &str, pass: &str) -> Self {
+        self.digest = Some((user.to_owned(), pass.to_owned()));
+        self
     }
 
     /// HTTP Basic authentication (requests' `auth=(user, pass)`), UTF-8 encoded.
@@ -494,6 +542,7 @@ impl RequestBuilder {
             crate::auth::from_url(&url).filter(|_| !self.headers.contains_key("authorization"));
         let content_type = self
             .implicit_content_type
+            .as_deref()
             .filter(|_| !self.headers.contains_key("content-type"));
         let inner = &self.client.inner;
         let borrowed = match content_type {
@@ -541,6 +590,8 @@ impl RequestBuilder {
                 headers,
                 body: self.body,
                 overrides: self.overrides,
+                #[cfg(feature = "digest-auth")]
+                digest: self.digest,
             },
         )
     }

@@ -28,6 +28,9 @@ pub(crate) struct Prepared<'a> {
     pub headers: Cow<'a, HeaderMap>,
     pub body: Body,
     pub overrides: Overrides,
+    /// Digest credentials, used on a `401` from the request's own origin.
+    #[cfg(feature = "digest-auth")]
+    pub digest: Option<(String, String)>,
 }
 
 /// The timeouts of one exchange, resolved from client settings and overrides.
@@ -77,6 +80,8 @@ pub(crate) fn execute(client: &Client, req: Prepared<'_>) -> Result<Response, Er
     let follow = o.follow_redirects.unwrap_or(cfg.follow_redirects);
     let max_redirects = o.max_redirects.unwrap_or(cfg.max_redirects);
 
+    #[cfg(feature = "digest-auth")]
+    let mut digest = req.digest.clone();
     let Prepared {
         mut method,
         mut url,
@@ -85,13 +90,54 @@ pub(crate) fn execute(client: &Client, req: Prepared<'_>) -> Result<Response, Er
         ..
     } = req;
     let mut history: Vec<Redirect> = Vec::new();
+    // Whether the Cookie header is the jar's (replaced every hop) or the caller's own.
+    #[cfg(feature = "cookies")]
+    let mut jar_cookie = false;
     loop {
+        #[cfg(feature = "cookies")]
+        if let Some(jar) = &inner.jar {
+            if jar_cookie || !headers.contains_key("cookie") {
+                let value = jar.header_for(&url);
+                if jar_cookie || value.is_some() {
+                    let h = headers.to_mut();
+                    h.remove("cookie");
+                    if let Some(v) = value {
+                        h.append("Cookie", &v).map_err(Error::wire)?;
+                    }
+                    jar_cookie = true;
+                }
+            }
+        }
         let hop_start = Instant::now();
         let sent = send_once(client, &plan, &method, &url, &headers, &mut body);
         #[cfg(feature = "log")]
         crate::logging::exchange(&method, &url, &headers, &sent, hop_start.elapsed());
         let mut resp = sent?;
         resp.elapsed = hop_start.elapsed();
+        #[cfg(feature = "cookies")]
+        if let Some(jar) = &inner.jar {
+            for value in resp.headers.get_all_bytes("set-cookie") {
+                jar.store(&url, value);
+            }
+        }
+        #[cfg(feature = "digest-auth")]
+        if resp.status == 401 && body.is_replayable() {
+            if let Some((user, pass)) = digest.take() {
+                let challenge = crate::digest::choose(resp.headers.get_all("www-authenticate"));
+                if let Some(challenge) = challenge {
+                    let uri = &url[Position::BeforePath..Position::AfterQuery];
+                    let cnonce = crate::digest::new_cnonce();
+                    let answer =
+                        challenge.authorization(&user, &pass, method.as_str(), uri, 1, &cnonce);
+                    headers
+                        .to_mut()
+                        .insert("Authorization", &answer)
+                        .map_err(Error::wire)?;
+                    resp.body.discard();
+                    continue;
+                }
+            }
+        }
         let location = match resp.headers.get("location") {
             Some(l) if follow && redirect::is_redirect(resp.status) => l.to_owned(),
             _ => return Ok(resp.finish(url, history)),
@@ -131,6 +177,13 @@ pub(crate) fn execute(client: &Client, req: Prepared<'_>) -> Result<Response, Er
         if redirect::origin_changed(&url, &next) {
             headers.remove("authorization");
             headers.remove("proxy-authorization");
+            // A Cookie the caller set was meant for this origin only (the jar's own cookies
+            // are chosen again for the next URL).
+            headers.remove("cookie");
+            #[cfg(feature = "digest-auth")]
+            {
+                digest = None;
+            }
             if let Some(auth) = crate::auth::from_url(&next) {
                 headers
                     .append("Authorization", &auth)
