@@ -2,7 +2,8 @@
 //! scenarios run against it, printed as a transcript.
 //!
 //! ```text
-//! cargo run --example demo
+//! cargo run --example demo                  # the scenarios, then exit
+//! cargo run --example demo -- --serve 8080  # just the API, to try with wq or curl
 //! ```
 
 mod server;
@@ -40,6 +41,17 @@ fn exchange(
 }
 
 fn main() -> Result<(), wirequest::Error> {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--serve") {
+        let port = args.get(2).and_then(|p| p.parse().ok()).unwrap_or(8080);
+        let server = DemoServer::start_on(port, std::time::Duration::from_secs(600));
+        println!(
+            "demo API on {} (stops after 10 minutes without requests; bearer token {DEMO_TOKEN})",
+            server.base_url()
+        );
+        server.wait();
+        return Ok(());
+    }
     let server = DemoServer::start();
     let base = server.base_url();
     println!("demo API listening on {base}");

@@ -59,9 +59,14 @@ pub struct DemoServer {
 }
 
 impl DemoServer {
-    /// Starts the server with three users, two posts and the settings resource.
+    /// Starts the server on a free port with three users, two posts and the settings resource.
     pub fn start() -> DemoServer {
-        let server = tiny_http::Server::http("127.0.0.1:0").expect("bind 127.0.0.1");
+        DemoServer::start_on(0, IDLE_STOP)
+    }
+
+    /// Starts the server on `port` (0: any free one), stopping after `idle` without requests.
+    pub fn start_on(port: u16, idle: Duration) -> DemoServer {
+        let server = tiny_http::Server::http(("127.0.0.1", port)).expect("bind 127.0.0.1");
         let addr = server.server_addr().to_ip().expect("ip listener");
         let mut state = State {
             next_user: 4,
@@ -95,7 +100,7 @@ impl DemoServer {
         let (stop2, req2, patch2) = (stop.clone(), requests.clone(), patches.clone());
         let handle = thread::spawn(move || {
             let mut last = Instant::now();
-            while !stop2.load(Ordering::SeqCst) && last.elapsed() < IDLE_STOP {
+            while !stop2.load(Ordering::SeqCst) && last.elapsed() < idle {
                 let Ok(Some(mut request)) = server.recv_timeout(Duration::from_millis(50)) else {
                     continue;
                 };
@@ -125,6 +130,13 @@ impl DemoServer {
     /// The server's address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Blocks until the server stops by itself (after its idle time).
+    pub fn wait(mut self) {
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
     }
 
     /// Requests served so far.
