@@ -22,11 +22,9 @@
 //! assert!(value.contains("nc=00000001"));
 //! ```
 
-use std::collections::hash_map::RandomState;
 use std::fmt;
-use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::random::random_u64;
 
 use md5::Md5;
 use sha2::{Digest, Sha256};
@@ -379,17 +377,6 @@ fn best(challenges: impl Iterator<Item = DigestChallenge>) -> Option<DigestChall
 /// ```
 pub fn new_cnonce() -> String {
     format!("{:016x}{:016x}", random_u64(), random_u64())
-}
-
-fn random_u64() -> u64 {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut h = RandomState::new().build_hasher();
-    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    h.write_u128(nanos);
-    h.finish()
 }
 
 fn to_hex(bytes: &[u8]) -> String {

@@ -45,6 +45,7 @@ pub mod multipart;
 pub mod patch_doc;
 mod pool;
 mod proxy;
+mod random;
 mod reader;
 mod redirect;
 mod request;

@@ -23,15 +23,13 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-use std::collections::hash_map::RandomState;
 use std::collections::VecDeque;
 use std::fmt;
+
+use crate::random::random_u64;
 use std::fs::File;
-use std::hash::{BuildHasher, Hasher};
 use std::io::{self, Read};
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// What every boundary starts with: recognisable in a capture, and the leading dashes keep it
 /// from looking like ordinary text.
@@ -619,17 +617,6 @@ fn new_boundary() -> String {
         word /= 62;
     }
     s
-}
-
-fn random_u64() -> u64 {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut h = RandomState::new().build_hasher();
-    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    h.write_u128(nanos);
-    h.finish()
 }
 
 #[cfg(test)]

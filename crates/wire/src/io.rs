@@ -140,24 +140,34 @@ impl Connection {
         head: &RequestHead<'_>,
         body: RequestBody<'_>,
     ) -> Result<(), Error> {
-        let length = match &body {
+        let mut wbuf = std::mem::take(&mut self.wbuf);
+        let result = self
+            .start_request(head, &body, &mut wbuf)
+            .and_then(|framing| self.write_body(&mut wbuf, framing, body));
+        self.wbuf = wbuf;
+        result
+    }
+
+    /// Serializes the head into `wbuf` and resets the per-request state; returns the framing.
+    fn start_request(
+        &mut self,
+        head: &RequestHead<'_>,
+        body: &RequestBody<'_>,
+        wbuf: &mut Vec<u8>,
+    ) -> Result<RequestFraming, Error> {
+        let length = match body {
             RequestBody::None => BodyLength::None,
             RequestBody::Bytes(b) => BodyLength::Known(b.len() as u64),
             RequestBody::Reader { len: Some(n), .. } => BodyLength::Known(*n),
             RequestBody::Reader { len: None, .. } => BodyLength::Unknown,
         };
-        let mut wbuf = std::mem::take(&mut self.wbuf);
         wbuf.clear();
-        let framing = write_head(head, length, &mut wbuf);
-        let result = framing.and_then(|framing| {
-            self.client_close = head.headers.has_token("connection", "close");
-            self.response_bytes = false;
-            self.requests_sent += 1;
-            self.apply_write_timeout()?;
-            self.write_body(&mut wbuf, framing, body)
-        });
-        self.wbuf = wbuf;
-        result
+        let framing = write_head(head, length, wbuf)?;
+        self.client_close = head.headers.has_token("connection", "close");
+        self.response_bytes = false;
+        self.requests_sent += 1;
+        self.apply_write_timeout()?;
+        Ok(framing)
     }
 
     fn write_body(
@@ -327,30 +337,13 @@ impl Connection {
         wait: Duration,
         method: &Method,
     ) -> Result<Option<(ResponseHead, BodyKind)>, Error> {
-        let length = match &body {
-            RequestBody::None => BodyLength::None,
-            RequestBody::Bytes(b) => BodyLength::Known(b.len() as u64),
-            RequestBody::Reader { len: Some(n), .. } => BodyLength::Known(*n),
-            RequestBody::Reader { len: None, .. } => BodyLength::Unknown,
-        };
         let mut wbuf = std::mem::take(&mut self.wbuf);
-        wbuf.clear();
-        let framing = match write_head(head, length, &mut wbuf) {
-            Ok(f) => f,
-            Err(e) => {
-                self.wbuf = wbuf;
-                return Err(e);
-            }
-        };
-        self.client_close = head.headers.has_token("connection", "close");
-        self.response_bytes = false;
-        self.requests_sent += 1;
         let sent = self
-            .apply_write_timeout()
-            .and_then(|_| self.write_all(&[&wbuf]));
+            .start_request(head, &body, &mut wbuf)
+            .and_then(|framing| self.write_all(&[&wbuf]).map(|_| framing));
         wbuf.clear();
         self.wbuf = wbuf;
-        sent?;
+        let framing = sent?;
         let saved = self.timeouts;
         let mut interim = 0;
         let early = loop {
