@@ -728,3 +728,37 @@ fn client_is_clone_send_sync() {
     send::<wirequest::Response>();
     send::<wirequest::RequestBuilder>();
 }
+
+#[test]
+fn failing_body_reader_is_io_error_without_waiting() {
+    struct Broken(u8);
+    impl Read for Broken {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.0 == 0 {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::PermissionDenied,
+                    "disk says no",
+                ));
+            }
+            self.0 -= 1;
+            buf[0] = b'x';
+            Ok(1)
+        }
+    }
+    let server = ScriptServer::start(|mut ctx: ConnCtx| {
+        ctx.read_request_head_only();
+        ctx.hold_open(Duration::from_secs(5));
+    });
+    let start = Instant::now();
+    let err = Client::new()
+        .post(server.url("/"))
+        .body_reader(Broken(3))
+        .send()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Io);
+    assert!(err.to_string().contains("disk says no"), "{err}");
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "a failing reader must not wait for a response"
+    );
+}

@@ -128,7 +128,7 @@ impl Error {
                 (ErrorKind::InvalidHeader, "invalid header")
             }
             (W::InvalidTarget, _) => (ErrorKind::InvalidUrl, "invalid request target"),
-            (W::BodyLengthMismatch { .. }, _) => (ErrorKind::Io, "request body"),
+            (W::BodyLengthMismatch { .. } | W::BodyRead(..), _) => (ErrorKind::Io, "request body"),
             (_, C::Protocol) => (ErrorKind::Protocol, "protocol error"),
             (_, C::Incomplete) => (ErrorKind::Incomplete, "incomplete response"),
             (_, C::TooLarge) => (ErrorKind::TooLarge, "response too large"),
@@ -216,7 +216,7 @@ impl From<Error> for std::io::Error {
             ErrorKind::Timeout => std::io::ErrorKind::TimedOut,
             ErrorKind::Incomplete => std::io::ErrorKind::UnexpectedEof,
             ErrorKind::Io => match e.wire_error() {
-                Some(wirequest_wire::Error::Io(k, _)) => *k,
+                Some(wirequest_wire::Error::Io(k, _) | wirequest_wire::Error::BodyRead(k, _)) => *k,
                 _ => std::io::ErrorKind::Other,
             },
             _ => std::io::ErrorKind::InvalidData,

@@ -318,7 +318,7 @@ fn send_once(
             Ok(None) => conn.read_response_head(method).map(|r| (r, None)),
             // The server may have answered (413, 401...) and closed before taking the whole
             // body; its answer is more useful than the broken pipe.
-            Err(e) if e.class() == ErrorClass::Io && conn.requests_sent() > 0 => conn
+            Err(e @ wirequest_wire::Error::Io(..)) if conn.requests_sent() > 0 => conn
                 .read_response_head(method)
                 .map(|r| (r, Some(CloseReason::Error)))
                 .map_err(|_| e),

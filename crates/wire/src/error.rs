@@ -108,6 +108,8 @@ pub enum Error {
     Tls(String),
     /// Any other I/O failure.
     Io(io::ErrorKind, String),
+    /// The caller's request body reader failed (not the connection).
+    BodyRead(io::ErrorKind, String),
 }
 
 /// The broad class of an [`Error`], for mapping onto user-facing kinds.
@@ -166,7 +168,7 @@ impl Error {
             Timeout(_) => ErrorClass::Timeout,
             Connect(_) => ErrorClass::Connect,
             Tls(_) => ErrorClass::Tls,
-            Io(..) => ErrorClass::Io,
+            Io(..) | BodyRead(..) => ErrorClass::Io,
         }
     }
 
@@ -239,6 +241,7 @@ impl fmt::Display for Error {
             Connect(msg) => write!(f, "connect failed: {msg}"),
             Tls(msg) => write!(f, "tls: {msg}"),
             Io(_, msg) => write!(f, "i/o error: {msg}"),
+            BodyRead(_, msg) => write!(f, "reading the request body failed: {msg}"),
         }
     }
 }

@@ -476,12 +476,7 @@ fn read_source(reader: &mut dyn Read, buf: &mut [u8]) -> Result<usize, Error> {
         match reader.read(buf) {
             Ok(n) => return Ok(n),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                return Err(Error::Io(
-                    e.kind(),
-                    format!("reading the request body: {e}"),
-                ));
-            }
+            Err(e) => return Err(Error::BodyRead(e.kind(), e.to_string())),
         }
     }
 }
