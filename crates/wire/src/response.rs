@@ -75,15 +75,22 @@ impl HeadScanner {
     /// Returns the head's length (including its final blank line) once `buf` holds all of it.
     /// Accepts CRLF and bare LF line ends, as httparse does.
     pub fn find_end(&mut self, buf: &[u8]) -> Option<usize> {
-        let from = self.scanned.saturating_sub(3);
+        // Empty lines before the status line are skipped (as httparse does), so they can never
+        // end a head: only a blank line after some head bytes can.
+        let skip = buf
+            .iter()
+            .take_while(|&&b| b == b'\r' || b == b'\n')
+            .count();
+        let from = self.scanned.saturating_sub(3).max(skip + 1);
         for i in from..buf.len() {
-            if buf[i] == b'\n' && i > 0 {
-                if buf[i - 1] == b'\n' {
-                    return Some(i + 1);
-                }
-                if buf[i - 1] == b'\r' && i > 1 && buf[i - 2] == b'\n' {
-                    return Some(i + 1);
-                }
+            if buf[i] != b'\n' {
+                continue;
+            }
+            if buf[i - 1] == b'\n' && i > skip + 1 {
+                return Some(i + 1);
+            }
+            if buf[i - 1] == b'\r' && i > skip + 2 && buf[i - 2] == b'\n' {
+                return Some(i + 1);
             }
         }
         self.scanned = buf.len();
@@ -287,6 +294,20 @@ mod tests {
             }
         }
         panic!("end never found");
+    }
+
+    #[test]
+    fn head_scanner_leading_blank_lines_never_end_a_head() {
+        let mut s = HeadScanner::new();
+        assert_eq!(s.find_end(b"\n\r\n"), None);
+        assert_eq!(s.find_end(b"\n\r\n\r\n"), None);
+        let full = b"\r\n\nHTTP/1.1 200 OK\r\n\r\n";
+        assert_eq!(HeadScanner::new().find_end(full), Some(full.len()));
+        let mut s = HeadScanner::new();
+        for n in 0..full.len() {
+            assert_eq!(s.find_end(&full[..n]), None, "ended early at {n}");
+        }
+        assert_eq!(s.find_end(full), Some(full.len()));
     }
 
     #[test]
