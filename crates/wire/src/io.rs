@@ -13,7 +13,7 @@ use crate::header::HeaderMap;
 use crate::limits::Limits;
 use crate::method::Method;
 use crate::request::{write_head, BodyLength, RequestFraming, RequestHead};
-use crate::response::{check_head_start, parse_head, HeadScanner, Leniency, ResponseHead};
+use crate::response::{parse_head, HeadScanner, Leniency, ResponseHead};
 use crate::transport::{IdleState, Stream};
 
 /// Most interim (1xx) responses skipped before one request's final response. A server that sends
@@ -293,7 +293,7 @@ impl Connection {
         let head_len = loop {
             // Checked on every turn, before the end is looked for, so the verdict does not
             // depend on how the bytes were split across reads.
-            check_head_start(&self.buf[self.start..self.end])?;
+            scanner.check_start(&self.buf[self.start..self.end])?;
             if let Some(n) = scanner.find_end(&self.buf[self.start..self.end]) {
                 break n;
             }

@@ -64,6 +64,9 @@ impl ResponseHead {
 #[derive(Debug, Clone, Default)]
 pub struct HeadScanner {
     scanned: usize,
+    /// Length of the blank-line run before the status line, remembered so a server that drips
+    /// blank lines costs linear, not quadratic, work.
+    skip: usize,
 }
 
 impl HeadScanner {
@@ -72,15 +75,25 @@ impl HeadScanner {
         HeadScanner::default()
     }
 
+    /// [`check_head_start`] on `buf`, without rescanning the blank lines already seen.
+    pub fn check_start(&mut self, buf: &[u8]) -> Result<(), Error> {
+        let skip = self.leading(buf);
+        check_head_start(&buf[skip..])
+    }
+
+    fn leading(&mut self, buf: &[u8]) -> usize {
+        while self.skip < buf.len() && matches!(buf[self.skip], b'\r' | b'\n') {
+            self.skip += 1;
+        }
+        self.skip
+    }
+
     /// Returns the head's length (including its final blank line) once `buf` holds all of it.
     /// Accepts CRLF and bare LF line ends, as httparse does.
     pub fn find_end(&mut self, buf: &[u8]) -> Option<usize> {
         // Empty lines before the status line are skipped (as httparse does), so they can never
         // end a head: only a blank line after some head bytes can.
-        let skip = buf
-            .iter()
-            .take_while(|&&b| b == b'\r' || b == b'\n')
-            .count();
+        let skip = self.leading(buf);
         let from = self.scanned.saturating_sub(3).max(skip + 1);
         for i in from..buf.len() {
             if buf[i] != b'\n' {
