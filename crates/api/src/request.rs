@@ -74,9 +74,41 @@ pub(crate) const IMPLIED_CONTENT_TYPES: [&str; 4] = [
     "application/json-patch+json",
 ];
 
+thread_local! {
+    /// The last URL this thread parsed, with its input: programs send to the same URL over and
+    /// over, and parsing one (IDNA, host checks, serializing) costs more than the rest of a
+    /// keep-alive request. Parsing is a pure function of the input, so a hit is exact.
+    static LAST_URL: std::cell::RefCell<Option<(String, Url)>> = const { std::cell::RefCell::new(None) };
+}
+
 /// Parses a URL the way users expect: http and https only, a host required.
 pub(crate) fn parse_url(s: &str) -> Result<Url, Error> {
-    let url = Url::parse(s.trim()).map_err(|e| {
+    let s = s.trim();
+    let hit = LAST_URL.with(|last| match &*last.borrow() {
+        Some((input, url)) if input == s => Some(url.clone()),
+        _ => None,
+    });
+    if let Some(url) = hit {
+        return Ok(url);
+    }
+    let url = parse_url_uncached(s)?;
+    LAST_URL.with(|last| {
+        let mut last = last.borrow_mut();
+        match &mut *last {
+            // Reuse the input's buffer: a miss then costs one allocation (the clone).
+            Some((input, cached)) => {
+                input.clear();
+                input.push_str(s);
+                cached.clone_from(&url);
+            }
+            None => *last = Some((s.to_owned(), url.clone())),
+        }
+    });
+    Ok(url)
+}
+
+fn parse_url_uncached(s: &str) -> Result<Url, Error> {
+    let url = Url::parse(s).map_err(|e| {
         let msg = if e == url::ParseError::RelativeUrlWithoutBase {
             format!("invalid url {s:?}: no scheme (did you mean http://{s}?)")
         } else {
@@ -594,5 +626,60 @@ impl RequestBuilder {
                 digest: self.digest,
             },
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_url;
+    use crate::ErrorKind;
+
+    #[test]
+    fn url_cache_answers_exactly_what_parsing_would() {
+        let inputs = [
+            "http://a.test/x",
+            "http://a.test/x",
+            " http://a.test/x ",
+            "http://b.test:8080/y?q=1",
+            "http://a.test/x",
+            "http://a.test/x#frag",
+            "http://A.TEST/x",
+        ];
+        for s in inputs {
+            let fresh = url::Url::parse(s.trim()).unwrap();
+            let got = parse_url(s).unwrap();
+            assert_eq!(got, fresh, "{s:?}");
+            assert_eq!(got.as_str(), fresh.as_str());
+        }
+    }
+
+    #[test]
+    fn url_cache_never_holds_an_error() {
+        assert_eq!(
+            parse_url("http://ok.test/").unwrap().host_str(),
+            Some("ok.test")
+        );
+        for bad in [
+            "ftp://ok.test/",
+            "no-scheme",
+            "http://",
+            "http://ok.test:99999/",
+        ] {
+            assert_eq!(
+                parse_url(bad).unwrap_err().kind(),
+                ErrorKind::InvalidUrl,
+                "{bad:?}"
+            );
+            // And the bad input does not poison the next lookups either way.
+            assert_eq!(
+                parse_url(bad).unwrap_err().kind(),
+                ErrorKind::InvalidUrl,
+                "{bad:?}"
+            );
+            assert_eq!(
+                parse_url("http://ok.test/").unwrap().as_str(),
+                "http://ok.test/"
+            );
+        }
     }
 }
