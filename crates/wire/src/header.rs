@@ -164,6 +164,13 @@ impl HeaderMap {
             .map(move |f| (self.name(f), slice(&self.buf, f.value)))
     }
 
+    /// Every field as `(name, value)` bytes, in order: for serializing, which needs no text.
+    pub(crate) fn raw_fields(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        self.fields
+            .iter()
+            .map(move |f| (slice(&self.buf, f.name), slice(&self.buf, f.value)))
+    }
+
     /// Whether a comma-separated field `name` holds `token` (ASCII case-insensitive), as in
     /// `Connection: keep-alive, Upgrade`.
     pub fn has_token(&self, name: &str, token: &str) -> bool {
@@ -181,29 +188,99 @@ impl HeaderMap {
         let value_at = self.buf.len();
         self.buf.extend_from_slice(value);
         let end = self.buf.len();
-        for b in &mut self.buf[value_at..end] {
+        let text = self.value_text(value_at, end);
+        self.fields.push(Field {
+            name: (name_at as u32, value_at as u32),
+            value: (value_at as u32, end as u32),
+            text,
+        });
+    }
+
+    /// Makes `buf[at..end]` (a value just stored) safe to show, and says where its text is:
+    /// folded CR/LF become spaces; a value that is not UTF-8 gets its Latin-1 decoding appended.
+    fn value_text(&mut self, at: usize, end: usize) -> (u32, u32) {
+        let value = &mut self.buf[at..end];
+        if value.is_ascii() && !value.contains(&b'\n') && !value.contains(&b'\r') {
+            return (at as u32, end as u32);
+        }
+        for b in value.iter_mut() {
             if *b == b'\r' || *b == b'\n' {
                 *b = b' ';
             }
         }
-        let value_range = (value_at as u32, end as u32);
-        let text = if std::str::from_utf8(&self.buf[value_at..end]).is_ok() {
-            value_range
-        } else {
-            let text_at = self.buf.len();
-            for i in value_at..end {
-                let c = char::from(self.buf[i]);
-                let mut utf8 = [0u8; 4];
-                self.buf
-                    .extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
-            }
-            (text_at as u32, self.buf.len() as u32)
+        if std::str::from_utf8(&self.buf[at..end]).is_ok() {
+            return (at as u32, end as u32);
+        }
+        let text_at = self.buf.len();
+        for i in at..end {
+            let c = char::from(self.buf[i]);
+            let mut utf8 = [0u8; 4];
+            self.buf
+                .extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+        }
+        (text_at as u32, self.buf.len() as u32)
+    }
+
+    /// The fields httparse found in `head`, with one copy: the bytes from the first name to the
+    /// end of the last value are taken as they are, and each field points into them.
+    ///
+    /// `folding` says whether the parser let obsolete line folding through; without it, a
+    /// value can hold neither CR nor LF, and an all-ASCII head needs no per-value checks.
+    pub(crate) fn from_parsed(
+        head: &[u8],
+        parsed: &[httparse::Header<'_>],
+        folding: bool,
+    ) -> HeaderMap {
+        // httparse hands out slices of `head`, in order; should one ever point elsewhere, copy
+        // field by field instead of trusting the arithmetic.
+        let (Some(first), Some(last)) = (parsed.first(), parsed.last()) else {
+            return HeaderMap::new();
         };
-        self.fields.push(Field {
-            name: (name_at as u32, value_at as u32),
-            value: value_range,
-            text,
-        });
+        let base = head.as_ptr() as usize;
+        let from = (first.name.as_ptr() as usize).wrapping_sub(base);
+        let to = (last.value.as_ptr() as usize)
+            .wrapping_sub(base)
+            .wrapping_add(last.value.len());
+        if from > to || to > head.len() {
+            return HeaderMap::copied(parsed);
+        }
+        let span = &head[from..to];
+        let mut map = HeaderMap::with_capacity(parsed.len(), span.len());
+        map.buf.extend_from_slice(span);
+        let plain = !folding && span.is_ascii();
+        let start = span.as_ptr() as usize;
+        // Offsets into the span; a slice outside it wraps around to a huge offset.
+        let at = |s: &[u8]| {
+            let at = (s.as_ptr() as usize).wrapping_sub(start);
+            (at, at.wrapping_add(s.len()))
+        };
+        for h in parsed {
+            let (name_at, name_end) = at(h.name.as_bytes());
+            let (value_at, end) = at(h.value);
+            if name_end > span.len() || end > span.len() || name_at > name_end || value_at > end {
+                return HeaderMap::copied(parsed);
+            }
+            let text = if plain {
+                (value_at as u32, end as u32)
+            } else {
+                map.value_text(value_at, end)
+            };
+            map.fields.push(Field {
+                name: (name_at as u32, name_end as u32),
+                value: (value_at as u32, end as u32),
+                text,
+            });
+        }
+        map
+    }
+
+    fn copied(parsed: &[httparse::Header<'_>]) -> HeaderMap {
+        let bytes = parsed.iter().map(|h| h.name.len() + h.value.len()).sum();
+        let mut map = HeaderMap::with_capacity(parsed.len(), bytes);
+        for h in parsed {
+            map.push_unchecked(h.name.as_bytes(), h.value);
+        }
+        map
     }
 
     fn position(&self, name: &str) -> Option<usize> {

@@ -1,6 +1,7 @@
 //! Response heads: incremental end-of-head detection and parsing with httparse (sans-IO).
 
 use std::borrow::Cow;
+use std::mem::MaybeUninit;
 
 use crate::error::Error;
 use crate::header::HeaderMap;
@@ -141,12 +142,15 @@ pub fn parse_head(
     leniency: &Leniency,
 ) -> Result<(ResponseHead, usize), Error> {
     const STACK: usize = crate::limits::MAX_HEADERS;
-    let mut stack = [httparse::EMPTY_HEADER; STACK];
+    // Uninitialized slots: httparse writes only the ones it fills, so a typical 10-field head
+    // does not pay for clearing 100 of them.
+    let mut stack = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; STACK];
     let mut heap;
-    let slots: &mut [httparse::Header<'_>] = if limits.max_headers <= STACK {
+    let slots: &mut [MaybeUninit<httparse::Header<'_>>] = if limits.max_headers <= STACK {
         &mut stack[..limits.max_headers]
     } else {
-        heap = vec![httparse::EMPTY_HEADER; limits.max_headers];
+        heap = Vec::with_capacity(limits.max_headers);
+        heap.resize_with(limits.max_headers, MaybeUninit::uninit);
         &mut heap
     };
     let mut config = httparse::ParserConfig::default();
@@ -156,8 +160,8 @@ pub fn parse_head(
         .allow_multiple_spaces_in_response_status_delimiters(
             leniency.allow_multiple_spaces_in_status_line,
         );
-    let mut resp = httparse::Response::new(slots);
-    let used = match config.parse_response(&mut resp, buf) {
+    let mut resp = httparse::Response::new(&mut []);
+    let used = match config.parse_response_with_uninit_headers(&mut resp, buf, slots) {
         Ok(httparse::Status::Complete(n)) => n,
         Ok(httparse::Status::Partial) => {
             if buf.len() > limits.max_head_bytes {
@@ -187,16 +191,20 @@ pub fn parse_head(
         _ => return Err(Error::UnsupportedVersion),
     };
     let status = resp.code.ok_or(Error::MalformedHead("no status code"))?;
-    let reason = reason_phrase(buf);
-    let bytes: usize = resp
-        .headers
-        .iter()
-        .map(|h| h.name.len() + h.value.len())
-        .sum();
-    let mut headers = HeaderMap::with_capacity(resp.headers.len(), bytes);
-    for h in resp.headers.iter() {
-        headers.push_unchecked(h.name.as_bytes(), h.value);
-    }
+    // httparse gives the phrase when it is UTF-8, else an empty one: only then look again.
+    let reason = match resp.reason {
+        // Spaces before the phrase (allowed by one leniency) are dropped, as http.client does.
+        Some(r) if !r.is_empty() => match r.trim_start_matches(' ') {
+            "" => Cow::Borrowed(""),
+            r => common_reason(r).unwrap_or_else(|| Cow::Owned(r.to_owned())),
+        },
+        _ => reason_phrase(buf),
+    };
+    let headers = HeaderMap::from_parsed(
+        &buf[..used],
+        resp.headers,
+        leniency.allow_obsolete_line_folding,
+    );
     Ok((
         ResponseHead {
             version,
@@ -241,6 +249,17 @@ fn reason_phrase(buf: &[u8]) -> Cow<'static, str> {
     while let [b' ', tail @ ..] = rest {
         rest = tail;
     }
+    if rest.is_empty() {
+        return Cow::Borrowed("");
+    }
+    match std::str::from_utf8(rest) {
+        Ok(s) => common_reason(s).unwrap_or_else(|| Cow::Owned(s.to_owned())),
+        Err(_) => Cow::Owned(rest.iter().map(|&b| char::from(b)).collect()),
+    }
+}
+
+/// The usual phrases, borrowed from a table so most responses need no allocation for theirs.
+fn common_reason(phrase: &str) -> Option<Cow<'static, str>> {
     const COMMON: [&str; 16] = [
         "OK",
         "Created",
@@ -259,16 +278,10 @@ fn reason_phrase(buf: &[u8]) -> Cow<'static, str> {
         "Precondition Failed",
         "Internal Server Error",
     ];
-    if rest.is_empty() {
-        return Cow::Borrowed("");
-    }
-    if let Some(common) = COMMON.iter().find(|c| c.as_bytes() == rest) {
-        return Cow::Borrowed(common);
-    }
-    match std::str::from_utf8(rest) {
-        Ok(s) => Cow::Owned(s.to_owned()),
-        Err(_) => Cow::Owned(rest.iter().map(|&b| char::from(b)).collect()),
-    }
+    COMMON
+        .iter()
+        .find(|&&c| c == phrase)
+        .map(|&c| Cow::Borrowed(c))
 }
 
 #[cfg(test)]
@@ -390,6 +403,69 @@ mod tests {
         ] {
             assert!(parse(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
         }
+    }
+
+    #[test]
+    fn head_fields_keep_order_bytes_and_latin1_text() {
+        let buf = b"HTTP/1.1 200 OK\r\nA: 1\r\nX-Name: Caf\xe9\r\nEmpty:\r\nb:  two words \r\nA: 3\r\n\r\nBODY";
+        let (h, used) = parse(buf).unwrap();
+        assert_eq!(used, buf.len() - 4);
+        let fields: Vec<_> = h.headers.iter().collect();
+        assert_eq!(
+            fields,
+            [
+                ("A", "1"),
+                ("X-Name", "Caf\u{e9}"),
+                ("Empty", ""),
+                ("b", "two words"),
+                ("A", "3")
+            ]
+        );
+        assert_eq!(h.headers.get_bytes("x-name"), Some(&b"Caf\xe9"[..]));
+        assert_eq!(h.headers.get_all("a").collect::<Vec<_>>(), ["1", "3"]);
+        let (none, _) = parse(b"HTTP/1.1 204 No Content\r\n\r\n").unwrap();
+        assert!(none.headers.is_empty());
+    }
+
+    #[test]
+    fn head_reason_loses_leading_spaces_and_stays_borrowed_when_common() {
+        let lenient = Leniency {
+            allow_multiple_spaces_in_status_line: true,
+            ..Leniency::default()
+        };
+        let limits = Limits::default();
+        let (h, _) = parse_head(
+            b"HTTP/1.1 500    Internal Server Error\r\n\r\n",
+            &limits,
+            &lenient,
+        )
+        .unwrap();
+        assert_eq!(h.reason, "Internal Server Error");
+        assert!(matches!(h.reason, Cow::Borrowed(_)));
+        let (h, _) = parse_head(b"HTTP/1.1 200   \r\n\r\n", &limits, &lenient).unwrap();
+        assert_eq!(h.reason, "");
+        let (h, _) = parse(b"HTTP/1.1 299 Fine Thanks\r\n\r\n").unwrap();
+        assert_eq!(h.reason, "Fine Thanks");
+    }
+
+    #[test]
+    fn head_folded_field_among_others() {
+        let buf = b"HTTP/1.1 200 OK\r\nA: 1\r\nX: a\r\n b\r\nZ: \xff\r\n\r\n";
+        let lenient = Leniency {
+            allow_obsolete_line_folding: true,
+            ..Leniency::default()
+        };
+        let (h, _) = parse_head(buf, &Limits::default(), &lenient).unwrap();
+        assert_eq!(h.headers.get("a"), Some("1"));
+        assert_eq!(
+            h.headers
+                .get("x")
+                .map(str::split_whitespace)
+                .unwrap()
+                .collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+        assert_eq!(h.headers.get("z"), Some("\u{ff}"));
     }
 
     #[test]
