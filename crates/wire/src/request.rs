@@ -166,7 +166,8 @@ pub fn write_head(
             return Err(Error::InvalidHeaderValue("Host".into()));
         }
     }
-    let framing = decide_framing(head, body)?;
+    let fields = CallerFields::scan(head.headers);
+    let framing = decide_framing(head.method, &fields, body)?;
 
     out.extend_from_slice(head.method.as_str().as_bytes());
     out.push(b' ');
@@ -187,27 +188,25 @@ pub fn write_head(
     }
     out.extend_from_slice(b" HTTP/1.1\r\n");
     if let Some(host) = head.host {
-        if !head.headers.contains_key("host") {
+        if !fields.host {
             out.extend_from_slice(b"Host: ");
             out.extend_from_slice(host.as_bytes());
             out.extend_from_slice(b"\r\n");
         }
     }
-    let caller_cl = head.headers.contains_key("content-length");
-    let caller_te = head.headers.contains_key("transfer-encoding");
-    for (name, value) in head.headers.iter_bytes() {
-        out.extend_from_slice(name.as_bytes());
+    for (name, value) in head.headers.raw_fields() {
+        out.extend_from_slice(name);
         out.extend_from_slice(b": ");
         out.extend_from_slice(value);
         out.extend_from_slice(b"\r\n");
     }
     match framing {
-        RequestFraming::Length(n) if !caller_cl => {
+        RequestFraming::Length(n) if fields.lengths == 0 => {
             out.extend_from_slice(b"Content-Length: ");
             push_decimal(out, n);
             out.extend_from_slice(b"\r\n");
         }
-        RequestFraming::Chunked if !caller_te => {
+        RequestFraming::Chunked if fields.codings == 0 => {
             out.extend_from_slice(b"Transfer-Encoding: chunked\r\n");
         }
         _ => {}
@@ -216,29 +215,56 @@ pub fn write_head(
     Ok(framing)
 }
 
-fn decide_framing(head: &RequestHead<'_>, body: BodyLength) -> Result<RequestFraming, Error> {
-    let h = head.headers;
-    let mut lengths = h.get_all_bytes("content-length");
-    let caller_len = match lengths.next() {
-        None => None,
-        Some(v) => {
-            // One plain decimal value: a second or malformed one could be read differently by
-            // the server than by us, which is how request smuggling starts.
-            if lengths.next().is_some() {
-                return Err(Error::ConflictingFraming("content-length given twice"));
+/// What the serializer must know of the caller's own fields, found in one pass.
+#[derive(Default)]
+struct CallerFields<'a> {
+    host: bool,
+    lengths: usize,
+    length: &'a [u8],
+    codings: usize,
+    coding: &'a [u8],
+}
+
+impl<'a> CallerFields<'a> {
+    fn scan(headers: &'a HeaderMap) -> CallerFields<'a> {
+        let mut f = CallerFields::default();
+        for (name, value) in headers.raw_fields() {
+            match name.len() {
+                4 if name.eq_ignore_ascii_case(b"host") => f.host = true,
+                14 if name.eq_ignore_ascii_case(b"content-length") => {
+                    f.lengths += 1;
+                    f.length = value;
+                }
+                17 if name.eq_ignore_ascii_case(b"transfer-encoding") => {
+                    f.codings += 1;
+                    f.coding = value;
+                }
+                _ => {}
             }
-            Some(crate::framing::parse_content_length(v).map_err(|_| {
+        }
+        f
+    }
+}
+
+fn decide_framing(
+    method: &Method,
+    fields: &CallerFields<'_>,
+    body: BodyLength,
+) -> Result<RequestFraming, Error> {
+    // One plain decimal value: a second or malformed one could be read differently by the
+    // server than by us, which is how request smuggling starts.
+    let caller_len = match fields.lengths {
+        0 => None,
+        1 => Some(
+            crate::framing::parse_content_length(fields.length).map_err(|_| {
                 Error::ConflictingFraming("content-length is not a plain decimal number")
-            })?)
-        }
+            })?,
+        ),
+        _ => return Err(Error::ConflictingFraming("content-length given twice")),
     };
-    let caller_te = match h.get_all_bytes("transfer-encoding").count() {
+    let caller_te = match fields.codings {
         0 => false,
-        1 if trim_ows(h.get_bytes("transfer-encoding").unwrap_or(b""))
-            .eq_ignore_ascii_case(b"chunked") =>
-        {
-            true
-        }
+        1 if trim_ows(fields.coding).eq_ignore_ascii_case(b"chunked") => true,
         _ => {
             return Err(Error::ConflictingFraming(
                 "only transfer-encoding: chunked can be sent, and only once",
@@ -251,9 +277,7 @@ fn decide_framing(head: &RequestHead<'_>, body: BodyLength) -> Result<RequestFra
         ));
     }
     match (body, caller_len, caller_te) {
-        (BodyLength::None, None, false) if head.method.expects_body() => {
-            Ok(RequestFraming::Length(0))
-        }
+        (BodyLength::None, None, false) if method.expects_body() => Ok(RequestFraming::Length(0)),
         (BodyLength::None, None, false) => Ok(RequestFraming::None),
         (BodyLength::None, Some(0), _) => Ok(RequestFraming::Length(0)),
         (BodyLength::Known(n), None, false) => Ok(RequestFraming::Length(n)),
