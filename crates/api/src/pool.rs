@@ -36,6 +36,9 @@ struct Entry {
     idle: Vec<Idle>,
 }
 
+/// How long a pooled connection is reused without asking the socket whether it is still open.
+const PROBE_AFTER: Duration = Duration::from_millis(1);
+
 /// Past this many hosts, entries without idle connections are forgotten.
 const MAX_EMPTY_ENTRIES: usize = 64;
 
@@ -103,12 +106,22 @@ impl Pool {
             let Some(idle) = idle else {
                 return (key, None);
             };
-            if idle.since.elapsed() >= self.idle_timeout {
+            let idle_for = idle.since.elapsed();
+            if idle_for >= self.idle_timeout {
                 continue;
             }
             let mut conn = idle.conn;
-            // The liveness check runs outside the lock: it is a syscall.
-            if conn.check_idle().is_ok() {
+            // The liveness check runs outside the lock: it is a syscall. A connection back for
+            // under PROBE_AFTER skips it: no keep-alive timer is that short, and a server that
+            // closes or sends stray bytes right after a response would race the check anyway
+            // (bytes that came with the response are still caught: they are buffered). A dead
+            // one then fails before any response byte, and is replayed when that is safe.
+            let usable = if idle_for < PROBE_AFTER {
+                conn.check_buffered()
+            } else {
+                conn.check_idle()
+            };
+            if usable.is_ok() {
                 return (key, Some(conn));
             }
         }
@@ -173,6 +186,8 @@ mod tests {
             Connection::new(Box::new(MemoryStream::new(Vec::new()))),
         );
         assert_eq!(pool.idle_count(), 1);
+        // Past the grace period the socket is asked, and says closed.
+        std::thread::sleep(PROBE_AFTER * 5);
         assert!(
             pool.checkout(false, "h", 80, None).1.is_none(),
             "a closed connection was handed out"

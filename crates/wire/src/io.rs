@@ -55,7 +55,14 @@ pub enum RequestBody<'a> {
 }
 
 /// One connection to a server, with its reusable buffers.
+///
+/// The state lives behind one box: a connection moves in and out of pools, body readers and
+/// responses on every request, and a pointer moves cheaper than its 200 bytes.
 pub struct Connection {
+    s: Box<ConnState>,
+}
+
+struct ConnState {
     stream: Box<dyn Stream>,
     buf: Vec<u8>,
     start: usize,
@@ -73,8 +80,8 @@ pub struct Connection {
 impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Connection")
-            .field("buffered", &(self.end - self.start))
-            .field("requests_sent", &self.requests_sent)
+            .field("buffered", &(self.s.end - self.s.start))
+            .field("requests_sent", &self.s.requests_sent)
             .finish_non_exhaustive()
     }
 }
@@ -82,7 +89,7 @@ impl std::fmt::Debug for Connection {
 impl Connection {
     /// A connection over `stream` with default limits and no timeouts.
     pub fn new(stream: Box<dyn Stream>) -> Connection {
-        Connection {
+        let s = Box::new(ConnState {
             stream,
             buf: Vec::new(),
             start: 0,
@@ -95,38 +102,47 @@ impl Connection {
             response_bytes: false,
             requests_sent: 0,
             client_close: false,
-        }
+        });
+        Connection { s }
     }
 
     /// Sets the timeouts for what follows.
     pub fn set_timeouts(&mut self, timeouts: Timeouts) {
-        self.timeouts = timeouts;
+        self.s.timeouts = timeouts;
     }
 
     /// Sets the parsing limits and leniencies for what follows.
     pub fn set_parsing(&mut self, limits: Limits, leniency: Leniency) {
-        self.limits = limits;
-        self.leniency = leniency;
+        self.s.limits = limits;
+        self.s.leniency = leniency;
     }
 
     /// Requests sent on this connection so far.
     pub fn requests_sent(&self) -> u64 {
-        self.requests_sent
+        self.s.requests_sent
     }
 
     /// Whether any byte of a response arrived since the last request was sent. A request that
     /// failed before any did may be retried on a new connection (when idempotent).
     pub fn received_response_bytes(&self) -> bool {
-        self.response_bytes
+        self.s.response_bytes
+    }
+
+    /// [`Connection::check_idle`] without asking the socket: only that nothing unasked is
+    /// already buffered. No syscall; for a connection idle too briefly for the full check to
+    /// find anything but a race.
+    pub fn check_buffered(&self) -> Result<(), CloseReason> {
+        if self.s.start != self.s.end {
+            return Err(CloseReason::UnsolicitedBytes);
+        }
+        Ok(())
     }
 
     /// Checks, without blocking, that an idle connection can carry another request: nothing
     /// buffered or arriving unasked (a desync), and not closed by the peer.
     pub fn check_idle(&mut self) -> Result<(), CloseReason> {
-        if self.start != self.end {
-            return Err(CloseReason::UnsolicitedBytes);
-        }
-        match self.stream.idle_state() {
+        self.check_buffered()?;
+        match self.s.stream.idle_state() {
             IdleState::Quiet => Ok(()),
             IdleState::Closed => Err(CloseReason::PeerClosed),
             IdleState::Unsolicited => Err(CloseReason::UnsolicitedBytes),
@@ -140,11 +156,11 @@ impl Connection {
         head: &RequestHead<'_>,
         body: RequestBody<'_>,
     ) -> Result<(), Error> {
-        let mut wbuf = std::mem::take(&mut self.wbuf);
+        let mut wbuf = std::mem::take(&mut self.s.wbuf);
         let result = self
             .start_request(head, &body, &mut wbuf)
             .and_then(|framing| self.write_body(&mut wbuf, framing, body));
-        self.wbuf = wbuf;
+        self.s.wbuf = wbuf;
         result
     }
 
@@ -163,9 +179,9 @@ impl Connection {
         };
         wbuf.clear();
         let framing = write_head(head, length, wbuf)?;
-        self.client_close = head.headers.has_token("connection", "close");
-        self.response_bytes = false;
-        self.requests_sent += 1;
+        self.s.client_close = head.headers.has_token("connection", "close");
+        self.s.response_bytes = false;
+        self.s.requests_sent += 1;
         self.apply_write_timeout()?;
         Ok(framing)
     }
@@ -191,7 +207,7 @@ impl Connection {
             }
             (RequestBody::Reader { reader, .. }, RequestFraming::Length(n)) => {
                 let mut enc = LengthEncoder::new(n);
-                let mut chunk = std::mem::take(&mut self.body_buf);
+                let mut chunk = std::mem::take(&mut self.s.body_buf);
                 chunk.resize(BODY_CHUNK, 0);
                 let mut pending_head = true;
                 let r = loop {
@@ -219,12 +235,12 @@ impl Connection {
                         break Err(e);
                     }
                 };
-                self.body_buf = chunk;
+                self.s.body_buf = chunk;
                 r
             }
             (RequestBody::Reader { reader, .. }, RequestFraming::Chunked) => {
                 let mut enc = ChunkedEncoder::new();
-                let mut chunk = std::mem::take(&mut self.body_buf);
+                let mut chunk = std::mem::take(&mut self.s.body_buf);
                 chunk.resize(BODY_CHUNK, 0);
                 let mut pending_head = true;
                 let r = loop {
@@ -243,20 +259,21 @@ impl Connection {
                         break Err(e);
                     }
                 };
-                self.body_buf = chunk;
+                self.s.body_buf = chunk;
                 r
             }
         }
     }
 
     fn write_all(&mut self, bufs: &[&[u8]]) -> Result<(), Error> {
-        self.stream
+        self.s
+            .stream
             .write_bufs(bufs)
             .map_err(|e| Error::from_io(e, self.write_what()))
     }
 
     fn write_what(&self) -> &'static str {
-        match (self.timeouts.deadline, self.timeouts.write) {
+        match (self.s.timeouts.deadline, self.s.timeouts.write) {
             (Some(d), Some(w)) if d.saturating_duration_since(Instant::now()) > w => "write",
             (Some(_), _) => "deadline",
             _ => "write",
@@ -264,8 +281,9 @@ impl Connection {
     }
 
     fn apply_write_timeout(&mut self) -> Result<(), Error> {
-        let t = effective(self.timeouts.write, self.timeouts.deadline)?.0;
-        self.stream
+        let t = effective(self.s.timeouts.write, self.s.timeouts.deadline)?.0;
+        self.s
+            .stream
             .set_write_timeout(t)
             .map_err(|e| Error::from_io(e, "write"))
     }
@@ -290,35 +308,45 @@ impl Connection {
     /// Reads one head, interim or final; an unexpected 101 is an error.
     fn read_one_head(&mut self) -> Result<ResponseHead, Error> {
         let mut scanner = HeadScanner::new();
-        let head_len = loop {
+        let mut first_look = true;
+        let (head, used) = loop {
             // Checked on every turn, before the end is looked for, so the verdict does not
             // depend on how the bytes were split across reads.
-            scanner.check_start(&self.buf[self.start..self.end])?;
-            if let Some(n) = scanner.find_end(&self.buf[self.start..self.end]) {
-                break n;
+            let buf = &self.s.buf[self.s.start..self.s.end];
+            scanner.check_start(buf)?;
+            if first_look && !buf.is_empty() {
+                first_look = false;
+                // Most heads arrive whole in one read: then one httparse pass finds the end and
+                // parses. Anything else (more to come, or an error) takes the scanner's way
+                // below, whose verdict never depends on how the bytes were split.
+                if let Ok(parsed) = parse_head(buf, &self.s.limits, &self.s.leniency) {
+                    break parsed;
+                }
             }
-            if self.end - self.start > self.limits.max_head_bytes {
+            if let Some(head_len) = scanner.find_end(buf) {
+                if head_len > self.s.limits.max_head_bytes {
+                    return Err(Error::HeadTooLarge {
+                        limit: self.s.limits.max_head_bytes,
+                    });
+                }
+                break parse_head(
+                    &self.s.buf[self.s.start..self.s.start + head_len],
+                    &self.s.limits,
+                    &self.s.leniency,
+                )?;
+            }
+            if self.s.end - self.s.start > self.s.limits.max_head_bytes {
                 return Err(Error::HeadTooLarge {
-                    limit: self.limits.max_head_bytes,
+                    limit: self.s.limits.max_head_bytes,
                 });
             }
             if self.fill()? == 0 {
                 return Err(Error::IncompleteHead {
-                    received: self.end - self.start,
+                    received: self.s.end - self.s.start,
                 });
             }
         };
-        if head_len > self.limits.max_head_bytes {
-            return Err(Error::HeadTooLarge {
-                limit: self.limits.max_head_bytes,
-            });
-        }
-        let (head, used) = parse_head(
-            &self.buf[self.start..self.start + head_len],
-            &self.limits,
-            &self.leniency,
-        )?;
-        self.start += used;
+        self.s.start += used;
         if head.status == 101 {
             return Err(Error::UnexpectedSwitchingProtocols);
         }
@@ -337,24 +365,24 @@ impl Connection {
         wait: Duration,
         method: &Method,
     ) -> Result<Option<(ResponseHead, BodyKind)>, Error> {
-        let mut wbuf = std::mem::take(&mut self.wbuf);
+        let mut wbuf = std::mem::take(&mut self.s.wbuf);
         let sent = self
             .start_request(head, &body, &mut wbuf)
             .and_then(|framing| self.write_all(&[&wbuf]).map(|_| framing));
         wbuf.clear();
-        self.wbuf = wbuf;
+        self.s.wbuf = wbuf;
         let framing = sent?;
-        let saved = self.timeouts;
+        let saved = self.s.timeouts;
         let mut interim = 0;
         let early = loop {
             // Only the wait for the first byte is shortened; a head that started arriving is
             // read under the usual timeout.
-            let partial = self.start != self.end;
+            let partial = self.s.start != self.s.end;
             if !partial {
-                self.timeouts.read = Some(saved.read.map_or(wait, |r| r.min(wait)));
+                self.s.timeouts.read = Some(saved.read.map_or(wait, |r| r.min(wait)));
             }
             let got = self.read_one_head();
-            self.timeouts = saved;
+            self.s.timeouts = saved;
             match got {
                 Ok(h) if h.status == 100 => break None,
                 // Other interim responses (102, 103) say nothing about the body: keep waiting.
@@ -366,13 +394,13 @@ impl Connection {
                 }
                 Ok(h) => break Some(h),
                 // Silence: the server ignores Expect, so the body goes anyway.
-                Err(Error::Timeout(_)) if self.start == self.end => break None,
+                Err(Error::Timeout(_)) if self.s.start == self.s.end => break None,
                 Err(Error::Timeout(_)) if !partial => {}
                 Err(e) => return Err(e),
             }
         };
         if let Some(h) = early {
-            self.client_close = true;
+            self.s.client_close = true;
             let kind = response_body_kind(method, &h)?;
             return Ok(Some((h, kind)));
         }
@@ -384,22 +412,23 @@ impl Connection {
 
     /// Reads more bytes into the buffer (growing it for a large head); returns how many, 0 at EOF.
     fn fill(&mut self) -> Result<usize, Error> {
-        if self.start == self.end {
-            self.start = 0;
-            self.end = 0;
-        } else if self.start > 0 && self.end == self.buf.len() {
-            self.buf.copy_within(self.start..self.end, 0);
-            self.end -= self.start;
-            self.start = 0;
+        if self.s.start == self.s.end {
+            self.s.start = 0;
+            self.s.end = 0;
+        } else if self.s.start > 0 && self.s.end == self.s.buf.len() {
+            self.s.buf.copy_within(self.s.start..self.s.end, 0);
+            self.s.end -= self.s.start;
+            self.s.start = 0;
         }
-        if self.end == self.buf.len() {
-            let cap = (self.limits.max_head_bytes + 1).max(INITIAL_READ_BUF);
-            let grown = (self.buf.len() * 2).clamp(INITIAL_READ_BUF, cap.max(self.buf.len() + 1));
-            self.buf.resize(grown, 0);
+        if self.s.end == self.s.buf.len() {
+            let cap = (self.s.limits.max_head_bytes + 1).max(INITIAL_READ_BUF);
+            let grown =
+                (self.s.buf.len() * 2).clamp(INITIAL_READ_BUF, cap.max(self.s.buf.len() + 1));
+            self.s.buf.resize(grown, 0);
         }
-        let end = self.end;
+        let end = self.s.end;
         let n = self.read_stream(|s, buf| s.read(&mut buf[end..]))?;
-        self.end += n;
+        self.s.end += n;
         Ok(n)
     }
 
@@ -407,15 +436,16 @@ impl Connection {
         &mut self,
         mut f: impl FnMut(&mut dyn Stream, &mut Vec<u8>) -> io::Result<usize>,
     ) -> Result<usize, Error> {
-        let (timeout, what) = effective(self.timeouts.read, self.timeouts.deadline)?;
-        self.stream
+        let (timeout, what) = effective(self.s.timeouts.read, self.s.timeouts.deadline)?;
+        self.s
+            .stream
             .set_read_timeout(timeout)
             .map_err(|e| Error::from_io(e, what))?;
         loop {
-            match f(&mut *self.stream, &mut self.buf) {
+            match f(&mut *self.s.stream, &mut self.s.buf) {
                 Ok(n) => {
                     if n > 0 {
-                        self.response_bytes = true;
+                        self.s.response_bytes = true;
                     }
                     return Ok(n);
                 }
@@ -426,12 +456,13 @@ impl Connection {
     }
 
     fn read_direct(&mut self, out: &mut [u8]) -> Result<usize, Error> {
-        let (timeout, what) = effective(self.timeouts.read, self.timeouts.deadline)?;
-        self.stream
+        let (timeout, what) = effective(self.s.timeouts.read, self.s.timeouts.deadline)?;
+        self.s
+            .stream
             .set_read_timeout(timeout)
             .map_err(|e| Error::from_io(e, what))?;
         loop {
-            match self.stream.read(out) {
+            match self.s.stream.read(out) {
                 Ok(n) => return Ok(n),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(Error::from_io(e, what)),
@@ -443,10 +474,10 @@ impl Connection {
     /// past the head would belong to the tunnel; TLS servers never speak first, so any such byte
     /// is a protocol error.
     pub fn into_stream(self) -> Result<Box<dyn Stream>, Error> {
-        if self.start != self.end {
+        if self.s.start != self.s.end {
             return Err(Error::MalformedHead("bytes after a connect response"));
         }
-        Ok(self.stream)
+        Ok(self.s.stream)
     }
 }
 
@@ -502,10 +533,10 @@ impl BodyReader {
     /// A reader for the body that follows `head` on `conn`.
     pub fn new(conn: Connection, head: &ResponseHead, kind: BodyKind) -> BodyReader {
         let mut reuse = keep_alive(head, kind);
-        if conn.client_close {
+        if conn.s.client_close {
             reuse = reuse.and(Err(CloseReason::ClientClose));
         }
-        let decoder = BodyDecoder::new(kind, &conn.limits);
+        let decoder = BodyDecoder::new(kind, &conn.s.limits);
         BodyReader {
             conn,
             decoder,
@@ -525,9 +556,9 @@ impl BodyReader {
                 return Ok(0);
             }
             let c = &mut self.conn;
-            if c.start < c.end {
-                let (used, produced) = self.decoder.decode(&c.buf[c.start..c.end], out)?;
-                c.start += used;
+            if c.s.start < c.s.end {
+                let (used, produced) = self.decoder.decode(&c.s.buf[c.s.start..c.s.end], out)?;
+                c.s.start += used;
                 if produced > 0 {
                     return Ok(produced);
                 }
@@ -536,7 +567,7 @@ impl BodyReader {
                 }
             }
             let window = self.decoder.direct_window();
-            if c.start == c.end && window > 0 {
+            if c.s.start == c.s.end && window > 0 {
                 let n = crate::decode::clamp_window(window, out.len());
                 let got = match c.read_direct(&mut out[..n]) {
                     Ok(got) => got,
@@ -587,11 +618,14 @@ impl BodyReader {
     /// unread remainder does not cost the connection. Returns whether the body is now done.
     pub fn drain_buffered(&mut self) -> bool {
         let mut scratch = [0u8; 4096];
-        while !self.decoder.is_done() && self.conn.start < self.conn.end {
+        while !self.decoder.is_done() && self.conn.s.start < self.conn.s.end {
             let c = &mut self.conn;
-            match self.decoder.decode(&c.buf[c.start..c.end], &mut scratch) {
+            match self
+                .decoder
+                .decode(&c.s.buf[c.s.start..c.s.end], &mut scratch)
+            {
                 Ok((0, 0)) | Err(_) => break,
-                Ok((used, _)) => c.start += used,
+                Ok((used, _)) => c.s.start += used,
             }
         }
         self.decoder.is_done()
@@ -605,7 +639,7 @@ impl BodyReader {
         if let Err(r) = self.reuse {
             return Some(r);
         }
-        if self.conn.start != self.conn.end {
+        if self.conn.s.start != self.conn.s.end {
             // Bytes after the body's end: not ours to read as the next response.
             return Some(CloseReason::UnsolicitedBytes);
         }
