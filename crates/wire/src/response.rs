@@ -191,6 +191,10 @@ pub fn parse_head(
         _ => return Err(Error::UnsupportedVersion),
     };
     let status = resp.code.ok_or(Error::MalformedHead("no status code"))?;
+    // Three digits, but no class below 1xx exists (Python's http.client refuses these too).
+    if status < 100 {
+        return Err(Error::MalformedHead("status code below 100"));
+    }
     // httparse gives the phrase when it is UTF-8, else an empty one: only then look again.
     let reason = match resp.reason {
         // Spaces before the phrase (allowed by one leniency) are dropped, as http.client does.
@@ -446,6 +450,22 @@ mod tests {
         assert_eq!(h.reason, "");
         let (h, _) = parse(b"HTTP/1.1 299 Fine Thanks\r\n\r\n").unwrap();
         assert_eq!(h.reason, "Fine Thanks");
+    }
+
+    #[test]
+    fn head_status_below_100_is_malformed() {
+        for line in ["HTTP/1.1 099 Odd\r\n\r\n", "HTTP/1.1 000 Zero\r\n\r\n"] {
+            assert_eq!(
+                parse(line.as_bytes()).unwrap_err(),
+                Error::MalformedHead("status code below 100"),
+                "{line:?}"
+            );
+        }
+        assert_eq!(
+            parse(b"HTTP/1.1 100 Continue\r\n\r\n").unwrap().0.status,
+            100
+        );
+        assert_eq!(parse(b"HTTP/1.1 999 Custom\r\n\r\n").unwrap().0.status, 999);
     }
 
     #[test]
