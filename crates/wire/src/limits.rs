@@ -11,7 +11,8 @@ pub const MAX_HEADERS: usize = 100;
 /// extensions to 16 KiB per message to stop a peer streaming them forever.
 pub const MAX_CHUNK_EXTENSIONS_BYTES: usize = 16 * 1024;
 
-/// Longest trailer section, in bytes. Precedent: hyper's 16 KiB trailer budget.
+/// Longest trailer section, in bytes of its fields (the blank line that ends it is not counted,
+/// so 0 means no trailers). Precedent: hyper's 16 KiB trailer budget.
 pub const MAX_TRAILER_BYTES: usize = 16 * 1024;
 
 /// Most trailer fields parsed. Precedent: the header count limit, scaled down as trailers are rare.

@@ -52,6 +52,9 @@ pub struct ChunkedDecoder {
     max_trailer: usize,
     trailers: Option<HeaderMap>,
     received: u64,
+    /// An error found after data already went out in the same call: that data is returned
+    /// first (so `received` counts only what the caller got), the error on the next call.
+    pending: Option<Error>,
 }
 
 const fn is_ws(b: u8) -> bool {
@@ -82,6 +85,7 @@ impl ChunkedDecoder {
             max_trailer: limits.max_trailer_bytes,
             trailers: None,
             received: 0,
+            pending: None,
         }
     }
 
@@ -123,6 +127,9 @@ impl ChunkedDecoder {
 
     /// An early close is an error; a close after the end is fine.
     pub fn on_eof(&mut self) -> Result<(), Error> {
+        if let Some(e) = self.pending.take() {
+            return Err(e);
+        }
         if self.state == State::Done {
             Ok(())
         } else {
@@ -135,31 +142,53 @@ impl ChunkedDecoder {
     /// Decodes from `input` into `out`; returns `(input_used, output_used)`. Stops at the end of
     /// the body, leaving later bytes unconsumed.
     pub fn decode(&mut self, input: &[u8], out: &mut [u8]) -> Result<(usize, usize), Error> {
+        if let Some(e) = self.pending.take() {
+            return Err(e);
+        }
         let mut i = 0;
         let mut o = 0;
-        while i < input.len() {
+        match self.decode_loop(input, out, &mut i, &mut o) {
+            Err(e) if o > 0 => {
+                self.pending = Some(e);
+                Ok((i, o))
+            }
+            Err(e) => Err(e),
+            Ok(()) => Ok((i, o)),
+        }
+    }
+
+    /// The body of [`ChunkedDecoder::decode`], advancing `i` (input used) and `o` (output
+    /// produced) as it goes, so both stand where an error stopped it.
+    fn decode_loop(
+        &mut self,
+        input: &[u8],
+        out: &mut [u8],
+        i: &mut usize,
+        o: &mut usize,
+    ) -> Result<(), Error> {
+        while *i < input.len() {
             match self.state {
                 State::Done => break,
                 State::Data => {
-                    let n = clamp(self.size, (input.len() - i).min(out.len() - o));
+                    let n = clamp(self.size, (input.len() - *i).min(out.len() - *o));
                     if n == 0 {
                         break; // out is full
                     }
-                    out[o..o + n].copy_from_slice(&input[i..i + n]);
-                    i += n;
-                    o += n;
+                    out[*o..*o + n].copy_from_slice(&input[*i..*i + n]);
+                    *i += n;
+                    *o += n;
                     self.consume_data(n as u64);
                 }
                 State::Trailers => {
-                    i += self.trailer_byte(input[i])?;
+                    *i += self.trailer_byte(input[*i])?;
                 }
                 _ => {
-                    self.line_byte(input[i])?;
-                    i += 1;
+                    self.line_byte(input[*i])?;
+                    *i += 1;
                 }
             }
         }
-        Ok((i, o))
+        Ok(())
     }
 
     /// One byte of a size line or of the CRLF after data.
@@ -284,7 +313,9 @@ impl ChunkedDecoder {
 
     /// One byte of the trailer section; returns 1 (bytes used).
     fn trailer_byte(&mut self, b: u8) -> Result<usize, Error> {
-        if self.trailer_buf.len() >= self.max_trailer {
+        // The limit is on the fields: the blank line that ends the section always fits, so a
+        // limit of 0 still takes a body without trailers.
+        if self.trailer_buf.len() >= self.max_trailer.saturating_add(2) {
             return Err(Error::TrailersTooLarge {
                 limit: self.max_trailer,
             });
@@ -328,6 +359,7 @@ impl ChunkedDecoder {
 
 #[cfg(test)]
 mod tests {
+    use super::ChunkedDecoder;
     use crate::decode::testing::*;
     use crate::decode::BodyDecoder;
     use crate::error::Error;
@@ -478,6 +510,54 @@ mod tests {
             true,
         );
         assert_eq!(r.unwrap_err(), Error::TrailersTooLarge { limit: 16 });
+        // The limit counts the fields, not the blank line that ends the section: 0 means
+        // "no trailers", and an exact fit passes.
+        let limits = |n| Limits {
+            max_trailer_bytes: n,
+            ..Limits::default()
+        };
+        for input in [&b"5\r\nhello\r\n0\r\n\r\n"[..], b"0\r\n\r\n"] {
+            let r = run(
+                BodyDecoder::new(BodyKind::Chunked, &limits(0)),
+                &[input],
+                3,
+                true,
+            );
+            assert!(r.is_ok(), "{r:?}");
+        }
+        let r = run(
+            BodyDecoder::new(BodyKind::Chunked, &limits(0)),
+            &[b"0\r\nX: y\r\n\r\n"],
+            3,
+            true,
+        );
+        assert_eq!(r.unwrap_err(), Error::TrailersTooLarge { limit: 0 });
+        let fits = run(
+            BodyDecoder::new(BodyKind::Chunked, &limits(6)),
+            &[b"0\r\nX: y\r\n\r\n"],
+            3,
+            true,
+        );
+        assert!(fits.is_ok(), "{fits:?}");
+    }
+
+    #[test]
+    fn chunked_error_after_data_returns_the_data_first() {
+        let mut d = ChunkedDecoder::new(&Limits::default());
+        let mut out = [0u8; 64];
+        let input = b"5\r\nhello\r\nZZ\r\n";
+        let (used, produced) = d.decode(input, &mut out).unwrap();
+        assert_eq!(&out[..produced], b"hello");
+        assert_eq!(used, 10, "stops at the bad size byte");
+        assert_eq!(d.received(), 5);
+        assert_eq!(
+            d.decode(&input[used..], &mut out),
+            Err(Error::InvalidChunkSize)
+        );
+        // Nothing pending any more: the caller owns the error now.
+        let mut d = ChunkedDecoder::new(&Limits::default());
+        d.decode(input, &mut out).unwrap();
+        assert_eq!(d.on_eof(), Err(Error::InvalidChunkSize));
     }
 
     #[test]
