@@ -762,3 +762,31 @@ fn failing_body_reader_is_io_error_without_waiting() {
         "a failing reader must not wait for a response"
     );
 }
+
+#[test]
+fn two_host_headers_refused_before_sending() {
+    let server = answering(ok_response("hi"));
+    let err = Client::new()
+        .get(server.url("/"))
+        .header_append("Host", "a.test")
+        .header_append("host", "b.test")
+        .send()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidHeader, "{err}");
+    assert!(err.to_string().contains("more than once"), "{err}");
+    assert!(server.requests().is_empty(), "nothing may reach the server");
+    // One Host of the caller's own replaces the URL's.
+    let resp = Client::new()
+        .get(server.url("/"))
+        .header("Host", "a.test")
+        .send()
+        .unwrap();
+    assert_eq!(resp.text().unwrap(), "hi");
+    let hosts: Vec<_> = server.requests()[0]
+        .headers
+        .iter()
+        .filter(|(n, _)| n == "host")
+        .map(|(_, v)| v.clone())
+        .collect();
+    assert_eq!(hosts, ["a.test"]);
+}

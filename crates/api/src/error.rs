@@ -124,9 +124,13 @@ impl Error {
         use wirequest_wire::{Error as W, ErrorClass as C};
         let (kind, message) = match (&e, e.class()) {
             (W::InvalidMethod, _) => (ErrorKind::InvalidMethod, "invalid method"),
-            (W::InvalidHeaderName(_) | W::InvalidHeaderValue(_) | W::ConflictingFraming(_), _) => {
-                (ErrorKind::InvalidHeader, "invalid header")
-            }
+            (
+                W::InvalidHeaderName(_)
+                | W::InvalidHeaderValue(_)
+                | W::DuplicateHost
+                | W::ConflictingFraming(_),
+                _,
+            ) => (ErrorKind::InvalidHeader, "invalid header"),
             (W::InvalidTarget, _) => (ErrorKind::InvalidUrl, "invalid request target"),
             (W::BodyLengthMismatch { .. } | W::BodyRead(..), _) => (ErrorKind::Io, "request body"),
             (_, C::Protocol) => (ErrorKind::Protocol, "protocol error"),

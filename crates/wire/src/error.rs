@@ -20,6 +20,8 @@ pub enum Error {
     InvalidHeaderValue(String),
     /// The request target is empty or holds spaces or control bytes.
     InvalidTarget,
+    /// `Host` given more than once, which a server must answer with 400 (RFC 9112 §3.2).
+    DuplicateHost,
     /// The caller's `Content-Length`/`Transfer-Encoding` disagrees with the body.
     ConflictingFraming(&'static str),
     /// A sized request body produced a different number of bytes than announced.
@@ -143,6 +145,7 @@ impl Error {
             | InvalidHeaderName(_)
             | InvalidHeaderValue(_)
             | InvalidTarget
+            | DuplicateHost
             | ConflictingFraming(_)
             | BodyLengthMismatch { .. } => ErrorClass::InvalidInput,
             MalformedHead(_)
@@ -201,6 +204,7 @@ impl fmt::Display for Error {
                 write!(f, "invalid value for header {n:?}: CR, LF, NUL or surrounding whitespace")
             }
             InvalidTarget => f.write_str("invalid request target: empty, or holds spaces or control bytes"),
+            DuplicateHost => f.write_str("the Host header is given more than once"),
             ConflictingFraming(why) => write!(f, "conflicting request framing: {why}"),
             BodyLengthMismatch { expected, actual } => write!(
                 f,

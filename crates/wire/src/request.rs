@@ -167,6 +167,9 @@ pub fn write_head(
         }
     }
     let fields = CallerFields::scan(head.headers);
+    if fields.hosts > 1 {
+        return Err(Error::DuplicateHost);
+    }
     let framing = decide_framing(head.method, &fields, body)?;
 
     out.extend_from_slice(head.method.as_str().as_bytes());
@@ -219,6 +222,7 @@ pub fn write_head(
 #[derive(Default)]
 struct CallerFields<'a> {
     host: bool,
+    hosts: usize,
     lengths: usize,
     length: &'a [u8],
     codings: usize,
@@ -230,7 +234,10 @@ impl<'a> CallerFields<'a> {
         let mut f = CallerFields::default();
         for (name, value) in headers.raw_fields() {
             match name.len() {
-                4 if name.eq_ignore_ascii_case(b"host") => f.host = true,
+                4 if name.eq_ignore_ascii_case(b"host") => {
+                    f.host = true;
+                    f.hosts += 1;
+                }
                 14 if name.eq_ignore_ascii_case(b"content-length") => {
                     f.lengths += 1;
                     f.length = value;
@@ -387,6 +394,17 @@ mod tests {
         h.append("Host", "other").unwrap();
         let s = write(&Method::GET, ROOT, &h, BodyLength::None).unwrap();
         assert_eq!(s, "GET / HTTP/1.1\r\nHost: other\r\n\r\n");
+    }
+
+    #[test]
+    fn request_two_host_fields_refused() {
+        let mut h = HeaderMap::new();
+        h.append("Host", "a").unwrap();
+        h.append("host", "b").unwrap();
+        let mut out = Vec::new();
+        let r = write_head(&head(&Method::GET, ROOT, &h), BodyLength::None, &mut out);
+        assert_eq!(r.unwrap_err(), Error::DuplicateHost);
+        assert!(out.is_empty(), "nothing may be written");
     }
 
     #[test]
