@@ -254,22 +254,27 @@ impl HeaderMap {
             let at = (s.as_ptr() as usize).wrapping_sub(start);
             (at, at.wrapping_add(s.len()))
         };
-        for h in parsed {
+        let len = span.len();
+        let mut inside = true;
+        map.fields.extend(parsed.iter().map(|h| {
             let (name_at, name_end) = at(h.name.as_bytes());
             let (value_at, end) = at(h.value);
-            if name_end > span.len() || end > span.len() || name_at > name_end || value_at > end {
-                return HeaderMap::copied(parsed);
-            }
-            let text = if plain {
-                (value_at as u32, end as u32)
-            } else {
-                map.value_text(value_at, end)
-            };
-            map.fields.push(Field {
+            inside &= name_end <= len && end <= len && name_at <= name_end && value_at <= end;
+            let value = (value_at as u32, end as u32);
+            Field {
                 name: (name_at as u32, name_end as u32),
-                value: (value_at as u32, end as u32),
-                text,
-            });
+                value,
+                text: value,
+            }
+        }));
+        if !inside {
+            return HeaderMap::copied(parsed);
+        }
+        if !plain {
+            for i in 0..map.fields.len() {
+                let (at, end) = map.fields[i].value;
+                map.fields[i].text = map.value_text(at as usize, end as usize);
+            }
         }
         map
     }
