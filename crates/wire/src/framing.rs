@@ -104,33 +104,45 @@ pub fn response_body_kind(method: &Method, head: &ResponseHead) -> Result<BodyKi
     if *method == Method::CONNECT && (200..300).contains(&status) {
         return Ok(BodyKind::Empty);
     }
+    // One pass over the fields finds both framing headers; the rules below then apply in
+    // RFC order.
+    let (mut te, mut cl) = (false, false);
+    let mut length: Result<Option<u64>, Error> = Ok(None);
+    for (name, value) in h.raw_fields() {
+        match name.len() {
+            17 if name.eq_ignore_ascii_case(b"transfer-encoding") => te = true,
+            14 if name.eq_ignore_ascii_case(b"content-length") => {
+                cl = true;
+                // 5. Content-Length: every value plain digits, and all of them equal.
+                if let Ok(seen) = length {
+                    length = match (parse_content_length(value), seen) {
+                        (Err(e), _) => Err(e),
+                        // Differing lengths: no safe choice exists between them.
+                        (Ok(n), Some(m)) if n != m => Err(Error::ConflictingContentLength),
+                        (Ok(n), _) => Ok(Some(n)),
+                    };
+                }
+            }
+            _ => {}
+        }
+    }
     // 3. Transfer-Encoding overrides Content-Length (RFC 9112 §6.3 step 3).
-    if h.contains_key("transfer-encoding") {
+    if te {
         // HTTP/1.0 has no transfer codings: a 1.0 hop would frame this differently (smuggling).
         if head.version == Version::Http10 {
             return Err(Error::TransferEncodingOnHttp10);
         }
         // Both headers is the classic smuggling signature; reject instead of picking one.
-        if h.contains_key("content-length") {
+        if cl {
             return Err(Error::TransferEncodingWithContentLength);
         }
         return transfer_coding(h);
     }
-    // 5. Content-Length: every value plain digits, and all of them equal.
-    let mut length = None;
-    for v in h.get_all_bytes("content-length") {
-        let n = parse_content_length(v)?;
-        if length.is_some_and(|m| m != n) {
-            // Differing lengths: no safe choice exists between them.
-            return Err(Error::ConflictingContentLength);
-        }
-        length = Some(n);
+    match length? {
+        Some(n) => Ok(BodyKind::Length(n)),
+        // 7. No framing at all: the body runs until the server closes.
+        None => Ok(BodyKind::CloseDelimited),
     }
-    if let Some(n) = length {
-        return Ok(BodyKind::Length(n));
-    }
-    // 7. No framing at all: the body runs until the server closes.
-    Ok(BodyKind::CloseDelimited)
 }
 
 /// Step 4 of RFC 9112 §6.3: chunked must be the final coding, applied once. This engine decodes

@@ -53,6 +53,10 @@ struct Field {
 pub struct HeaderMap {
     buf: Vec<u8>,
     fields: Vec<Field>,
+    /// Set once `buf` stops being exactly the fields' wire form (`Name: value\r\n` each, in
+    /// order): after a removal, a reordering, a Latin-1 copy or parsing. Until then a request
+    /// head takes the whole block in one copy.
+    irregular: bool,
 }
 
 impl HeaderMap {
@@ -66,6 +70,7 @@ impl HeaderMap {
         HeaderMap {
             buf: Vec::with_capacity(bytes),
             fields: Vec::with_capacity(fields),
+            irregular: false,
         }
     }
 
@@ -111,6 +116,7 @@ impl HeaderMap {
         if let Some(at) = at {
             let field = self.fields.pop().expect("just pushed");
             self.fields.insert(at, field);
+            self.irregular = true;
         }
         Ok(())
     }
@@ -121,7 +127,9 @@ impl HeaderMap {
         let buf = &self.buf;
         self.fields
             .retain(|f| !slice(buf, f.name).eq_ignore_ascii_case(name.as_bytes()));
-        before != self.fields.len()
+        let removed = before != self.fields.len();
+        self.irregular |= removed;
+        removed
     }
 
     /// Whether a field named `name` is present.
@@ -183,17 +191,27 @@ impl HeaderMap {
     /// Adds a field whose name and value were already validated (by httparse or by us). Obsolete
     /// line folding, if the parser let it through, becomes spaces so CR/LF never leak out.
     pub(crate) fn push_unchecked(&mut self, name: &[u8], value: &[u8]) {
+        self.buf.reserve(name.len() + value.len() + 4);
         let name_at = self.buf.len();
         self.buf.extend_from_slice(name);
+        let name_end = self.buf.len();
+        self.buf.extend_from_slice(b": ");
         let value_at = self.buf.len();
         self.buf.extend_from_slice(value);
         let end = self.buf.len();
+        self.buf.extend_from_slice(b"\r\n");
         let text = self.value_text(value_at, end);
         self.fields.push(Field {
-            name: (name_at as u32, value_at as u32),
+            name: (name_at as u32, name_end as u32),
             value: (value_at as u32, end as u32),
             text,
         });
+    }
+
+    /// The whole map as it goes on the wire (`Name: value\r\n` per field, in order), when
+    /// its buffer still is exactly that.
+    pub(crate) fn wire_block(&self) -> Option<&[u8]> {
+        (!self.irregular).then_some(&self.buf[..])
     }
 
     /// Makes `buf[at..end]` (a value just stored) safe to show, and says where its text is:
@@ -211,6 +229,7 @@ impl HeaderMap {
         if std::str::from_utf8(&self.buf[at..end]).is_ok() {
             return (at as u32, end as u32);
         }
+        self.irregular = true;
         let text_at = self.buf.len();
         for i in at..end {
             let c = char::from(self.buf[i]);
@@ -247,6 +266,7 @@ impl HeaderMap {
         let span = &head[from..to];
         let mut map = HeaderMap::with_capacity(parsed.len(), span.len());
         map.buf.extend_from_slice(span);
+        map.irregular = true;
         let plain = !folding && span.is_ascii();
         let start = span.as_ptr() as usize;
         // Offsets into the span; a slice outside it wraps around to a huge offset.
@@ -280,7 +300,10 @@ impl HeaderMap {
     }
 
     fn copied(parsed: &[httparse::Header<'_>]) -> HeaderMap {
-        let bytes = parsed.iter().map(|h| h.name.len() + h.value.len()).sum();
+        let bytes = parsed
+            .iter()
+            .map(|h| h.name.len() + h.value.len() + 4)
+            .sum();
         let mut map = HeaderMap::with_capacity(parsed.len(), bytes);
         for h in parsed {
             map.push_unchecked(h.name.as_bytes(), h.value);
@@ -342,6 +365,49 @@ impl Eq for HeaderMap {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn rendered(h: &HeaderMap) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (n, v) in h.raw_fields() {
+            out.extend_from_slice(n);
+            out.extend_from_slice(b": ");
+            out.extend_from_slice(v);
+            out.extend_from_slice(b"\r\n");
+        }
+        out
+    }
+
+    #[test]
+    fn header_wire_block_is_the_fields_as_sent_or_absent() {
+        let mut h = HeaderMap::new();
+        assert_eq!(h.wire_block(), Some(&b""[..]));
+        h.append("User-Agent", "wq/1").unwrap();
+        h.append("Accept", "*/*").unwrap();
+        h.insert("X-New", "1").unwrap();
+        assert_eq!(h.wire_block().unwrap(), rendered(&h).as_slice());
+        assert_eq!(
+            h.wire_block().unwrap(),
+            b"User-Agent: wq/1\r\nAccept: */*\r\nX-New: 1\r\n"
+        );
+        let mut cloned = h.clone();
+        cloned.append("A", "b").unwrap();
+        assert_eq!(cloned.wire_block().unwrap(), rendered(&cloned).as_slice());
+        // Whatever leaves stale or reordered bytes behind gives up the block.
+        let mut removed = h.clone();
+        removed.remove("accept");
+        assert_eq!(removed.wire_block(), None);
+        let mut replaced = h.clone();
+        replaced.insert("user-agent", "other").unwrap();
+        assert_eq!(replaced.wire_block(), None);
+        assert_eq!(
+            rendered(&replaced),
+            b"user-agent: other\r\nAccept: */*\r\nX-New: 1\r\n"
+        );
+        let mut latin1 = h.clone();
+        latin1.append_bytes("X-Name", b"Caf\xe9").unwrap();
+        assert_eq!(latin1.wire_block(), None);
+        assert_eq!(latin1.get("x-name"), Some("Caf\u{e9}"));
+    }
 
     #[test]
     fn header_lookup_ignores_case_and_keeps_order() {

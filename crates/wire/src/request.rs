@@ -197,11 +197,16 @@ pub fn write_head(
             out.extend_from_slice(b"\r\n");
         }
     }
-    for (name, value) in head.headers.raw_fields() {
-        out.extend_from_slice(name);
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(value);
-        out.extend_from_slice(b"\r\n");
+    match head.headers.wire_block() {
+        Some(block) => out.extend_from_slice(block),
+        None => {
+            for (name, value) in head.headers.raw_fields() {
+                out.extend_from_slice(name);
+                out.extend_from_slice(b": ");
+                out.extend_from_slice(value);
+                out.extend_from_slice(b"\r\n");
+            }
+        }
     }
     match framing {
         RequestFraming::Length(n) if fields.lengths == 0 => {
