@@ -268,7 +268,8 @@ impl<R: BufRead> Read for Inflate<R> {
         if out.is_empty() {
             return Ok(0);
         }
-        // Each turn consumes input, returns, or moves to another phase for good.
+        // Each turn consumes input, returns, moves to a later phase, or (in the body) goes from
+        // draining `state` to reading input: no turn repeats the one before.
         loop {
             match self.phase {
                 Phase::Start if self.inner.fill_buf()?.is_empty() => self.phase = Phase::Done,
@@ -672,6 +673,32 @@ mod tests {
         for _ in 0..2 {
             let e = d.read_to_end(&mut Vec::new()).unwrap_err();
             assert_eq!(e.to_string(), "zlib checksum mismatch");
+        }
+    }
+
+    #[test]
+    fn random_corruption_never_panics_or_hangs() {
+        let data = sample(400);
+        let streams = [
+            (Format::Gzip, member(0x1f, b"name", &data)),
+            (Format::Zlib, encode(Format::Zlib, &data)),
+            (Format::Raw, encode(Format::Raw, &data)),
+        ];
+        let mut x = 0x9e37_79b9_u32;
+        for (format, stream) in streams {
+            for _ in 0..300 {
+                let mut bad = stream.clone();
+                for _ in 0..3 {
+                    x ^= x << 13;
+                    x ^= x >> 17;
+                    x ^= x << 5;
+                    bad[x as usize % stream.len()] ^= (x >> 24) as u8 | 1;
+                }
+                // The same verdict, whatever the pieces.
+                let whole = decode(format, &bad).map_err(|e| e.kind());
+                let trickled = decode_from(format, Trickle::new(&bad, 1), 3).map_err(|e| e.kind());
+                assert_eq!(whole, trickled, "{format:?}");
+            }
         }
     }
 
