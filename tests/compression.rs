@@ -178,3 +178,29 @@ fn empty_gzip_body_on_head_is_fine() {
         .unwrap()
         .is_empty());
 }
+
+#[test]
+fn gzip_padding_and_empty_chunked_body_are_fine() {
+    // Zero padding after the member (some servers add it) is ignored, as urllib3 does, and
+    // the rest of the body is still read so the connection is reused.
+    let plain = TEXT.repeat(20);
+    let body = [gzip(plain.as_bytes()), vec![0; 100]].concat();
+    let server = serving("gzip", body);
+    let client = Client::new();
+    for _ in 0..2 {
+        assert_eq!(
+            client.get(server.url("/")).send().unwrap().text().unwrap(),
+            plain
+        );
+    }
+    assert_eq!(server.connections_accepted(), 1);
+    // No bytes at all, without Content-Length: 0 to say so.
+    let server = serving("gzip", Vec::new());
+    assert!(Client::new()
+        .get(server.url("/"))
+        .send()
+        .unwrap()
+        .bytes()
+        .unwrap()
+        .is_empty());
+}

@@ -38,6 +38,8 @@ pub mod digest;
 mod error;
 #[cfg(feature = "http")]
 mod http_interop;
+#[cfg(feature = "gzip")]
+mod inflate;
 #[cfg(feature = "log")]
 mod logging;
 pub mod multipart;

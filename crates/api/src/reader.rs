@@ -11,6 +11,8 @@ use crate::client::ClientInner;
 use crate::error::Error;
 #[cfg(feature = "gzip")]
 use crate::error::ErrorKind;
+#[cfg(feature = "gzip")]
+use crate::inflate::{Format, Inflate};
 use crate::pool::PoolKey;
 
 /// The body as the server framed it.
@@ -83,12 +85,9 @@ type Buffered = io::BufReader<RawBody>;
 
 enum Decoded {
     Plain(RawBody),
+    /// gzip, zlib or raw deflate.
     #[cfg(feature = "gzip")]
-    Gzip(Box<flate2::bufread::MultiGzDecoder<Buffered>>),
-    #[cfg(feature = "gzip")]
-    Zlib(Box<flate2::bufread::ZlibDecoder<Buffered>>),
-    #[cfg(feature = "gzip")]
-    Deflate(Box<flate2::bufread::DeflateDecoder<Buffered>>),
+    Inflate(Inflate<Buffered>),
     /// `deflate` is sent both zlib-wrapped (as the RFC says) and raw (as some servers do): the
     /// first two bytes tell which.
     #[cfg(feature = "gzip")]
@@ -126,9 +125,9 @@ impl ResponseReader {
             let coding = content_encoding.map(|c| c.trim().to_ascii_lowercase());
             match coding.as_deref() {
                 Some("gzip" | "x-gzip") => {
-                    let d = flate2::bufread::MultiGzDecoder::new(io::BufReader::new(raw));
+                    let d = Inflate::new(io::BufReader::new(raw), Format::Gzip);
                     return ResponseReader {
-                        body: Decoded::Gzip(Box::new(d)),
+                        body: Decoded::Inflate(d),
                         url: None,
                         remaining_hint: None,
                     };
@@ -160,11 +159,7 @@ impl ResponseReader {
         match &self.body {
             Decoded::Plain(raw) => Some(raw),
             #[cfg(feature = "gzip")]
-            Decoded::Gzip(d) => Some(d.get_ref().get_ref()),
-            #[cfg(feature = "gzip")]
-            Decoded::Zlib(d) => Some(d.get_ref().get_ref()),
-            #[cfg(feature = "gzip")]
-            Decoded::Deflate(d) => Some(d.get_ref().get_ref()),
+            Decoded::Inflate(d) => Some(d.get_ref().get_ref()),
             #[cfg(feature = "gzip")]
             Decoded::DeflateUnknown(b) => b.as_ref().map(|b| b.get_ref()),
         }
@@ -201,17 +196,12 @@ impl ResponseReader {
             let zlib = head.len() >= 2
                 && head[0] & 0x0f == 8
                 && (u16::from(head[0]) << 8 | u16::from(head[1])) % 31 == 0;
-            self.body = if zlib {
-                Decoded::Zlib(Box::new(flate2::bufread::ZlibDecoder::new(b)))
-            } else {
-                Decoded::Deflate(Box::new(flate2::bufread::DeflateDecoder::new(b)))
-            };
+            let format = if zlib { Format::Zlib } else { Format::Raw };
+            self.body = Decoded::Inflate(Inflate::new(b, format));
         }
         let (result, raw) = match &mut self.body {
             Decoded::Plain(raw) => return raw.read_typed(out),
-            Decoded::Gzip(d) => (d.read(out), d.get_mut().get_mut()),
-            Decoded::Zlib(d) => (d.read(out), d.get_mut().get_mut()),
-            Decoded::Deflate(d) => (d.read(out), d.get_mut().get_mut()),
+            Decoded::Inflate(d) => (d.read(out), d.get_mut().get_mut()),
             Decoded::DeflateUnknown(_) => return Ok(0),
         };
         match result {
