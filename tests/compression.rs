@@ -204,3 +204,29 @@ fn gzip_padding_and_empty_chunked_body_are_fine() {
         .unwrap()
         .is_empty());
 }
+
+#[test]
+fn deflate_body_cut_before_its_first_byte_keeps_failing() {
+    let server = ScriptServer::start(|mut ctx: ConnCtx| {
+        if ctx.read_request().is_some() {
+            ctx.send(b"HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nContent-Length: 50\r\n\r\n");
+        }
+    });
+    let mut reader = Client::new()
+        .get(server.url("/"))
+        .send()
+        .unwrap()
+        .into_reader();
+    let mut buf = [0u8; 64];
+    for _ in 0..3 {
+        let err = reader.read(&mut buf).unwrap_err();
+        let inner = err
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<wirequest::Error>());
+        assert_eq!(
+            inner.map(|e| e.kind()),
+            Some(ErrorKind::Incomplete),
+            "{err}"
+        );
+    }
+}

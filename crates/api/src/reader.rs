@@ -87,11 +87,11 @@ enum Decoded {
     Plain(RawBody),
     /// gzip, zlib or raw deflate.
     #[cfg(feature = "gzip")]
-    Inflate(Inflate<Buffered>),
+    Inflate(Box<Inflate<Buffered>>),
     /// `deflate` is sent both zlib-wrapped (as the RFC says) and raw (as some servers do): the
     /// first two bytes tell which.
     #[cfg(feature = "gzip")]
-    DeflateUnknown(Option<Buffered>),
+    DeflateUnknown(Option<Box<Buffered>>),
 }
 
 /// A response body being streamed. Implements [`Read`]; errors are `io::Error`s whose inner
@@ -127,13 +127,13 @@ impl ResponseReader {
                 Some("gzip" | "x-gzip") => {
                     let d = Inflate::new(io::BufReader::new(raw), Format::Gzip);
                     return ResponseReader {
-                        body: Decoded::Inflate(d),
+                        body: Decoded::Inflate(Box::new(d)),
                         url: None,
                         remaining_hint: None,
                     };
                 }
                 Some("deflate") => {
-                    let body = Decoded::DeflateUnknown(Some(io::BufReader::new(raw)));
+                    let body = Decoded::DeflateUnknown(Some(Box::new(io::BufReader::new(raw))));
                     return ResponseReader {
                         body,
                         url: None,
@@ -188,16 +188,19 @@ impl ResponseReader {
     fn read_inner(&mut self, out: &mut [u8]) -> Result<usize, Error> {
         if let Decoded::DeflateUnknown(buffered) = &mut self.body {
             use io::BufRead;
-            let Some(mut b) = buffered.take() else {
+            let Some(b) = buffered.as_mut() else {
                 return Ok(0);
             };
+            // A failed read leaves the body as it was, so the error is not followed by a clean
+            // (and wrong) end.
             let head = b.fill_buf().map_err(from_io)?;
             // A zlib stream starts with CMF/FLG: method 8 and a header checksum divisible by 31.
             let zlib = head.len() >= 2
                 && head[0] & 0x0f == 8
                 && (u16::from(head[0]) << 8 | u16::from(head[1])) % 31 == 0;
             let format = if zlib { Format::Zlib } else { Format::Raw };
-            self.body = Decoded::Inflate(Inflate::new(b, format));
+            let b = buffered.take().expect("checked above");
+            self.body = Decoded::Inflate(Box::new(Inflate::new(*b, format)));
         }
         let (result, raw) = match &mut self.body {
             Decoded::Plain(raw) => return raw.read_typed(out),
