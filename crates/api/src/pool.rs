@@ -68,13 +68,15 @@ impl Pool {
 
     /// The shared key for a host, and its most recently used live connection. Expired ones are
     /// dropped, and so are ones the peer closed or that received bytes while idle (a desync,
-    /// never a response).
+    /// never a response). `retry_safe` says whether the request may be sent again on a new
+    /// connection should this one turn out dead (idempotent, replayable body).
     pub fn checkout(
         &self,
         https: bool,
         host: &str,
         port: u16,
         via: Option<&str>,
+        retry_safe: bool,
     ) -> (Arc<PoolKey>, Option<Connection>) {
         loop {
             let (key, idle) = {
@@ -111,12 +113,13 @@ impl Pool {
                 continue;
             }
             let mut conn = idle.conn;
-            // The liveness check runs outside the lock: it is a syscall. A connection back for
-            // under PROBE_AFTER skips it: no keep-alive timer is that short, and a server that
-            // closes or sends stray bytes right after a response would race the check anyway
-            // (bytes that came with the response are still caught: they are buffered). A dead
-            // one then fails before any response byte, and is replayed when that is safe.
-            let usable = if idle_for < PROBE_AFTER {
+            // The liveness check runs outside the lock: it is a syscall. For a request that can
+            // be replayed, a connection back for under PROBE_AFTER skips it: no keep-alive timer
+            // is that short, bytes that came with the response are caught anyway (they are
+            // buffered), and should the server have closed right after answering, the request
+            // fails before any response byte and goes again on a new connection. A PATCH or POST
+            // cannot go again, so it always gets the check.
+            let usable = if retry_safe && idle_for < PROBE_AFTER {
                 conn.check_buffered()
             } else {
                 conn.check_idle()
@@ -179,22 +182,32 @@ mod tests {
     #[test]
     fn pool_returns_live_and_drops_closed() {
         let pool = Pool::new(3, Duration::from_secs(60));
-        let (key, none) = pool.checkout(false, "h", 80, None);
+        let (key, none) = pool.checkout(false, "h", 80, None, true);
         assert!(none.is_none());
         pool.checkin(
             &key,
             Connection::new(Box::new(MemoryStream::new(Vec::new()))),
         );
         assert_eq!(pool.idle_count(), 1);
-        // Past the grace period the socket is asked, and says closed.
+        // A request that cannot be replayed always has the socket asked, however short the
+        // idle time: it says closed.
+        assert!(
+            pool.checkout(false, "h", 80, None, false).1.is_none(),
+            "a closed connection was handed out for a request that cannot be retried"
+        );
+        // Past the grace period every request has the socket asked.
+        pool.checkin(
+            &key,
+            Connection::new(Box::new(MemoryStream::new(Vec::new()))),
+        );
         std::thread::sleep(PROBE_AFTER * 5);
         assert!(
-            pool.checkout(false, "h", 80, None).1.is_none(),
+            pool.checkout(false, "h", 80, None, true).1.is_none(),
             "a closed connection was handed out"
         );
         let (c, _server) = live();
         pool.checkin(&key, c);
-        let (again, conn) = pool.checkout(false, "H", 80, None);
+        let (again, conn) = pool.checkout(false, "H", 80, None, true);
         assert!(conn.is_some());
         assert!(Arc::ptr_eq(&key, &again), "one shared key per host");
         assert_eq!(pool.idle_count(), 0);
@@ -203,7 +216,7 @@ mod tests {
     #[test]
     fn pool_limits_idle_per_host_and_separates_hosts() {
         let pool = Pool::new(2, Duration::from_secs(60));
-        let (key, _) = pool.checkout(false, "h", 80, None);
+        let (key, _) = pool.checkout(false, "h", 80, None, true);
         let mut servers = Vec::new();
         for _ in 0..3 {
             let (c, s) = live();
@@ -211,10 +224,10 @@ mod tests {
             pool.checkin(&key, c);
         }
         assert_eq!(pool.idle_count(), 2);
-        assert!(pool.checkout(false, "h", 81, None).1.is_none());
-        assert!(pool.checkout(true, "h", 80, None).1.is_none());
+        assert!(pool.checkout(false, "h", 81, None, true).1.is_none());
+        assert!(pool.checkout(true, "h", 80, None, true).1.is_none());
         assert!(pool
-            .checkout(false, "h", 80, Some("proxy:3128"))
+            .checkout(false, "h", 80, Some("proxy:3128"), true)
             .1
             .is_none());
     }
@@ -222,16 +235,16 @@ mod tests {
     #[test]
     fn pool_expired_connections_not_reused() {
         let pool = Pool::new(2, Duration::from_millis(0));
-        let (key, _) = pool.checkout(false, "h", 80, None);
+        let (key, _) = pool.checkout(false, "h", 80, None, true);
         let (c, _s) = live();
         pool.checkin(&key, c);
-        assert!(pool.checkout(false, "h", 80, None).1.is_none());
+        assert!(pool.checkout(false, "h", 80, None, true).1.is_none());
     }
 
     #[test]
     fn pool_disabled_keeps_nothing() {
         let pool = Pool::new(0, Duration::from_secs(60));
-        let (key, _) = pool.checkout(false, "h", 80, None);
+        let (key, _) = pool.checkout(false, "h", 80, None, true);
         let (c, _s) = live();
         pool.checkin(&key, c);
         assert_eq!(pool.idle_count(), 0);

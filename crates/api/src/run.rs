@@ -260,9 +260,14 @@ fn send_once(
     // Plain http through a proxy shares the proxy's connections whatever the origin; https
     // tunnels are per origin.
     let forward = proxy.filter(|_| !https);
+    let retry_safe = method.is_idempotent() && body.is_replayable();
     let (key, mut pooled) = match forward {
-        Some(p) => inner.pool.checkout(false, &p.host, p.port, via.as_deref()),
-        None => inner.pool.checkout(https, host, port, via.as_deref()),
+        Some(p) => inner
+            .pool
+            .checkout(false, &p.host, p.port, via.as_deref(), retry_safe),
+        None => inner
+            .pool
+            .checkout(https, host, port, via.as_deref(), retry_safe),
     };
     let absolute;
     let target = match forward {
@@ -361,8 +366,7 @@ fn send_once(
                 let stale = reused
                     && !retried
                     && !conn.received_response_bytes()
-                    && method.is_idempotent()
-                    && body.is_replayable()
+                    && retry_safe
                     && matches!(e.class(), ErrorClass::Io | ErrorClass::Incomplete);
                 if stale {
                     retried = true;
