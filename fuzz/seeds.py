@@ -2,18 +2,22 @@
 """Writes seed inputs for the fuzz targets into a folder per target (default: fuzz/seeds/).
 
 Response seeds come from the conformance vectors (tests/vectors/cases/*.json), truncated to
-MAX_SEED bytes; the rest are written by hand here. Each seed carries the knob bytes its target
-reads first (see fuzz/src/lib.rs). Run `cargo fuzz cmin` (or libFuzzer's -merge=1) afterwards to
-keep only the seeds that add coverage.
+MAX_SEED bytes; the rest are written by hand here (for `inflate`, bodies compressed with
+Python's gzip and zlib modules and gzip members with every header section built by hand, whole,
+truncated and corrupt). Each seed carries the knob bytes its target reads first (see
+fuzz/src/lib.rs). Run `cargo fuzz cmin` (or libFuzzer's -merge=1) afterwards to keep only the
+seeds that add coverage.
 
     python3 fuzz/seeds.py [OUT_DIR]
 """
 
 import base64
+import gzip
 import hashlib
 import json
 import pathlib
 import sys
+import zlib
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "vectors" / "cases"
@@ -82,6 +86,82 @@ def chunked_pieces(seed, length, pieces):
     return out
 
 
+def gzip_member(data, flags=0, name=b"body.json", comment=b"a comment", extra=b"AB\x03\x00xyz"):
+    """A gzip member with the optional header sections `flags` asks for (FLG bits)."""
+    head = bytearray(b"\x1f\x8b\x08" + bytes([flags]) + b"\x00\x00\x00\x00\x00\xff")
+    if flags & 0x04:
+        head += len(extra).to_bytes(2, "little") + extra
+    if flags & 0x08:
+        head += name + b"\x00"
+    if flags & 0x10:
+        head += comment + b"\x00"
+    if flags & 0x02:
+        head += (zlib.crc32(head) & 0xFFFF).to_bytes(2, "little")
+    body = zlib.compressobj(6, zlib.DEFLATED, -15)
+    raw = body.compress(data) + body.flush()
+    return bytes(head) + raw + zlib.crc32(data).to_bytes(4, "little") + (len(data) % 2**32).to_bytes(4, "little")
+
+
+def raw_deflate(data, level=6, strategy=zlib.Z_DEFAULT_STRATEGY):
+    c = zlib.compressobj(level, zlib.DEFLATED, -15, 8, strategy)
+    return c.compress(data) + c.flush()
+
+
+def inflate_seed(mode, data, split=0, out=0xFF, level=6, cut=128):
+    """Encodes a case the way `inflate` reads it: mode (bits 0-1 gzip, zlib, raw), split seed,
+    output size, level byte, member cut, then the bytes."""
+    return bytes([mode, split, out, level, cut]) + data
+
+
+def inflate_seeds():
+    text = b"".join(b'{"id": %d, "name": "item %d", "tags": ["a", "b"]}\n' % (i, i * 7) for i in range(40))
+    gz, zl, raw = 0, 1, 2
+    yield "gzip", inflate_seed(gz, gzip.compress(text, mtime=0))
+    yield "gzip_drip", inflate_seed(gz | 4, gzip.compress(text, mtime=0), split=0x08, out=6)
+    for flags in (0x02, 0x04, 0x08, 0x10, 0x1E):
+        yield f"gzip_flags_{flags:02x}", inflate_seed(gz, gzip_member(text[:300], flags), split=0x0B, out=16)
+    yield "gzip_two_members", inflate_seed(gz, gzip.compress(b"first\n", mtime=0) + gzip_member(text, 0x08))
+    yield "gzip_zero_padding", inflate_seed(gz, gzip.compress(text, mtime=0) + bytes(16))
+    yield "gzip_trailing_magic", inflate_seed(gz, gzip.compress(b"x", mtime=0) + b"\x1f\x8b\x08")
+    yield "gzip_empty_member", inflate_seed(gz, gzip.compress(b"", mtime=0))
+    good = gzip.compress(text, mtime=0)
+    yield "gzip_truncated", inflate_seed(gz, good[: len(good) // 2], split=0x0A)
+    yield "gzip_truncated_trailer", inflate_seed(gz, good[:-3])
+    bad = bytearray(good)
+    bad[-8] ^= 1
+    yield "gzip_bad_crc", inflate_seed(gz, bytes(bad))
+    bad = bytearray(good)
+    bad[-1] ^= 1
+    yield "gzip_bad_length", inflate_seed(gz, bytes(bad), split=0x09, out=3)
+    bad = bytearray(gzip_member(text[:100], 0x0A))
+    bad[15] ^= 0x40
+    yield "gzip_bad_header_crc", inflate_seed(gz, bytes(bad))
+    yield "gzip_reserved_flag", inflate_seed(gz, b"\x1f\x8b\x08\x20" + good[4:])
+    yield "gzip_bad_method", inflate_seed(gz, b"\x1f\x8b\x07" + good[3:])
+    yield "zlib", inflate_seed(zl, zlib.compress(text, 9))
+    yield "zlib_stored", inflate_seed(zl, zlib.compress(text[:200], 0), split=0x0C, out=50)
+    c = zlib.compressobj(zdict=b"item name tags")
+    yield "zlib_fdict", inflate_seed(zl, c.compress(text) + c.flush())
+    bad = bytearray(zlib.compress(text))
+    bad[-1] ^= 1
+    yield "zlib_bad_adler", inflate_seed(zl, bytes(bad))
+    yield "zlib_trailing", inflate_seed(zl, zlib.compress(b"abc") + b"rest")
+    yield "raw", inflate_seed(raw, raw_deflate(text))
+    yield "raw_fixed", inflate_seed(raw, raw_deflate(text[:120], 9, zlib.Z_FIXED), split=0x08, out=1)
+    yield "raw_huffman_only", inflate_seed(raw, raw_deflate(text, 6, zlib.Z_HUFFMAN_ONLY))
+    yield "raw_rle", inflate_seed(raw, raw_deflate(bytes(300) + text[:50], 6, zlib.Z_RLE))
+    yield "raw_reserved_block", inflate_seed(raw, b"\x07\x00")
+    yield "raw_truncated", inflate_seed(raw, raw_deflate(text)[:40], split=0x0B)
+    # Decompression bombs: 1.5 MiB of zeros, over the output cap.
+    yield "raw_bomb", inflate_seed(raw, raw_deflate(bytes(3 << 19), 9), out=0xF0)
+    yield "gzip_bomb", inflate_seed(gz, gzip.compress(bytes(3 << 19), 9, mtime=0), split=0x07, out=0x40)
+    # The round trip side: plain text behind knobs for header sections, two members, padding.
+    yield "roundtrip_gzip_sections", inflate_seed(gz | 0x78, text[:500], level=0x89, cut=90)
+    yield "roundtrip_gzip_members", inflate_seed(gz | 0x80, text[:500], split=0x0D, out=9, level=0xF1, cut=200)
+    yield "roundtrip_zlib", inflate_seed(zl | 4, text[:800], split=0x0A, out=2, level=0x30)
+    yield "roundtrip_raw_stored", inflate_seed(raw, text[:800], level=0x50)
+
+
 def seeds():
     for cid, method, data in responses():
         yield "response_head", cid, b"\x00\x00\x00" + data
@@ -108,6 +188,9 @@ def seeds():
     ]:
         yield "chunked_decode", name, b"\x0b\x05\x00" + body
     yield "chunked_decode", "tight_limits", b"\x01\x02\x33" + b"1;abcdefgh=ijk\r\na\r\n0\r\nX: yyyyyyyy\r\n\r\n"
+
+    for name, data in inflate_seeds():
+        yield "inflate", name, data
 
     yield "chunked_roundtrip", "empty", chunked_pieces(0, 0, [])
     yield "chunked_roundtrip", "pieces", chunked_pieces(9, 26, [b"hello", b"", b" ", b"world" * 40])

@@ -62,3 +62,8 @@ fn fuzz_corpus_chunked_roundtrip_holds() {
 fn fuzz_corpus_request_roundtrip_holds() {
     run("request_roundtrip", bodies::request_roundtrip);
 }
+
+#[test]
+fn fuzz_corpus_inflate_holds() {
+    run("inflate", bodies::inflate);
+}

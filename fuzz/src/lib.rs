@@ -3,7 +3,9 @@
 //! cargo-fuzz runs them through the one-line wrappers in `fuzz_targets/`, and the stable test
 //! `tests/fuzz_corpus.rs` includes this very file as a module and runs them over the committed
 //! corpus, so CI exercises the same invariants. That is why it uses nothing but
-//! `wirequest_wire`, `httparse` and `std`, and never names `libfuzzer_sys`.
+//! `wirequest_wire`, `httparse`, `flate2`, `miniz_oxide` (through the decoder it includes, see
+//! `mod inflate` below) and `std`, all dependencies of the root package's tests too, and never
+//! names `libfuzzer_sys`.
 //!
 //! Each body panics only when an invariant breaks: a panic in the engine, an error of the wrong
 //! class, a hang (every loop here has a bound derived from the input's length), or a round trip
@@ -11,10 +13,12 @@
 //! (split sizes, buffer sizes, limits, method); the rest is the bytes under test, so a raw HTTP
 //! message behind a few zero bytes is a useful seed.
 
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use flate2::write::{DeflateEncoder, GzEncoder, ZlibEncoder};
+use flate2::Compression;
 use wirequest_wire::decode::BodyDecoder;
 use wirequest_wire::encode::{ChunkedEncoder, LAST_CHUNK};
 use wirequest_wire::{
@@ -23,6 +27,17 @@ use wirequest_wire::{
     IdleState, Leniency, Limits, MemoryStream, Method, RequestBody, RequestFraming, RequestHead,
     ResponseHead, Stream, Target, Version,
 };
+
+// `wirequest`'s gzip/zlib/deflate decoder is private to it, and uses nothing but `std` and
+// `miniz_oxide`, so it is compiled in here from its own file. (A `#[path]` is relative to the
+// folder of the file it is in, so this one resolves the same when `tests/fuzz_corpus.rs`
+// includes this file; there, with `cfg(test)`, the decoder's own unit tests come along and run
+// too, using the root package's `flate2`.)
+#[allow(dead_code)]
+#[path = "../../crates/api/src/inflate.rs"]
+mod inflate;
+
+use inflate::{Format, Inflate};
 
 /// Reads a fuzz input front to back. Past the end every read gives zeros or nothing, so every
 /// input, even an empty one, maps to some test.
@@ -1060,5 +1075,438 @@ pub fn request_roundtrip(data: &[u8]) {
             assert!(tes[0].eq_ignore_ascii_case(b"chunked"), "{:?}", tes[0]);
             assert_ne!(body, BodyLength::None, "chunked without a body");
         }
+    }
+}
+
+/// Stops a decoding once it has produced this much: a decompression bomb is a valid input.
+const INFLATE_CAP: usize = 1 << 20;
+
+/// gzip header flags (FLG), for the members the round trip builds by hand.
+const GZ_FHCRC: u8 = 0x02;
+const GZ_FEXTRA: u8 = 0x04;
+const GZ_FNAME: u8 = 0x08;
+const GZ_FCOMMENT: u8 = 0x10;
+
+/// A `BufRead` over `data` that shows it in pieces of `splits` sizes: `fill_buf` gives the rest
+/// of the current piece, and a new piece only once that one is consumed.
+struct Pieces<'a> {
+    data: &'a [u8],
+    pos: usize,
+    /// The end of the current piece.
+    end: usize,
+    splits: Splits,
+    /// Every other `fill_buf` fails with `WouldBlock` instead, as a non-blocking socket may.
+    flaky: bool,
+    /// The last `fill_buf` failed so, on purpose.
+    blocked: bool,
+    /// At the end of `data`, `WouldBlock` instead of EOF: the peer may send more.
+    open: bool,
+}
+
+impl<'a> Pieces<'a> {
+    fn new(data: &'a [u8], splits: Splits) -> Pieces<'a> {
+        Pieces {
+            data,
+            pos: 0,
+            end: 0,
+            splits,
+            flaky: false,
+            blocked: false,
+            open: false,
+        }
+    }
+
+    fn flaky(self, flaky: bool) -> Pieces<'a> {
+        Pieces { flaky, ..self }
+    }
+
+    fn open(self) -> Pieces<'a> {
+        Pieces { open: true, ..self }
+    }
+}
+
+impl BufRead for Pieces<'_> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.flaky {
+            self.blocked = !self.blocked;
+            if self.blocked {
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+        }
+        if self.open && self.pos == self.data.len() {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        if self.pos == self.end {
+            self.end = self.pos + self.splits.next_size().min(self.data.len() - self.pos);
+        }
+        Ok(&self.data[self.pos..self.end])
+    }
+
+    fn consume(&mut self, n: usize) {
+        assert!(
+            n <= self.end - self.pos,
+            "consumed {n} of the {} bytes fill_buf gave",
+            self.end - self.pos
+        );
+        self.pos += n;
+    }
+}
+
+impl Read for Pieces<'_> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let piece = self.fill_buf()?;
+        let n = piece.len().min(out.len());
+        out[..n].copy_from_slice(&piece[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+/// What decoding some compressed bytes produced.
+#[derive(Debug)]
+struct Inflated {
+    out: Vec<u8>,
+    /// Stopped at the output cap (`out` holds exactly the cap) before any end.
+    capped: bool,
+    /// Compressed bytes consumed from the reader.
+    used: usize,
+    /// `Ok(())` when the data ended, else the first error's kind and message (`WouldBlock`:
+    /// an open reader's end reached, see `Pieces::open`).
+    result: Result<(), (io::ErrorKind, String)>,
+}
+
+/// Decodes what `pieces` hands over as `format`, read into a buffer of `out_size` bytes, until
+/// it ends, fails, waits at the end of an open reader, or has produced `cap` bytes. A flaky
+/// reader's `WouldBlock` is retried.
+///
+/// Asserts that other errors are `InvalidData` or `UnexpectedEof` and come back on every later
+/// read, that no read returns more than its buffer, that a finished decoder stays finished
+/// without consuming more, and that one waiting for input keeps waiting.
+fn inflate_pieces(format: Format, pieces: Pieces, out_size: usize, cap: usize) -> Inflated {
+    let len = pieces.data.len();
+    let mut dec = Inflate::new(pieces, format);
+    assert_eq!(dec.read(&mut []).ok(), Some(0), "read into an empty buffer");
+    let mut buf = vec![0u8; out_size];
+    let mut out = Vec::new();
+    // Every read returns at least one byte, ends, fails, or blocks (then the next `fill_buf`
+    // succeeds), and each step of the decoder consumes input or produces output.
+    let bound = 4 * (len + cap) + 64;
+    for _ in 0..bound {
+        if out.len() >= cap {
+            out.truncate(cap);
+            let used = dec.get_ref().pos;
+            return Inflated {
+                out,
+                capped: true,
+                used,
+                result: Ok(()),
+            };
+        }
+        match dec.read(&mut buf) {
+            Ok(0) => {
+                let used = dec.get_ref().pos;
+                dec.get_mut().flaky = false;
+                assert_eq!(dec.read(&mut buf).ok(), Some(0), "data after the end");
+                assert_eq!(dec.get_ref().pos, used, "input consumed after the end");
+                return Inflated {
+                    out,
+                    capped: false,
+                    used,
+                    result: Ok(()),
+                };
+            }
+            Ok(n) => {
+                assert!(n <= buf.len(), "read {n} bytes into {}", buf.len());
+                out.extend_from_slice(&buf[..n]);
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock && dec.get_ref().blocked => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                let used = dec.get_ref().pos;
+                assert!(
+                    dec.get_ref().open && used == len,
+                    "{e:?} not from the reader"
+                );
+                // Nothing decoded may be held back while waiting for more input.
+                dec.get_mut().flaky = false;
+                match dec.read(&mut buf) {
+                    Err(again) if again.kind() == io::ErrorKind::WouldBlock => {}
+                    other => panic!("{other:?} after waiting for input, with none new"),
+                }
+                return Inflated {
+                    out,
+                    capped: false,
+                    used,
+                    result: Err((e.kind(), e.to_string())),
+                };
+            }
+            Err(e) => {
+                assert!(
+                    matches!(
+                        e.kind(),
+                        io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof
+                    ),
+                    "unexpected error kind: {e:?}"
+                );
+                // The module docs: "an error in the data is returned again on the next read"
+                // (and the end of the input is still there).
+                dec.get_mut().flaky = false;
+                let mut again_count = 0;
+                for _ in 0..3 {
+                    match dec.read(&mut buf) {
+                        // KNOWN FINDING 2 (fuzz/README.md, runs), tolerated until inflate.rs
+                        // is fixed: an open reader's `WouldBlock` comes before the error. Once
+                        // the reader ends, the error must be back.
+                        Err(again)
+                            if again.kind() == io::ErrorKind::WouldBlock && dec.get_ref().open =>
+                        {
+                            dec.get_mut().open = false;
+                        }
+                        Err(again) => {
+                            assert_eq!(
+                                (again.kind(), again.to_string()),
+                                (e.kind(), e.to_string()),
+                                "error not sticky"
+                            );
+                            again_count += 1;
+                        }
+                        Ok(n) => panic!("read gave {n} bytes after {e:?}"),
+                    }
+                }
+                assert!(again_count >= 2, "error not sticky");
+                let used = dec.get_ref().pos;
+                return Inflated {
+                    out,
+                    capped: false,
+                    used,
+                    result: Err((e.kind(), e.to_string())),
+                };
+            }
+        }
+    }
+    panic!("inflate neither ended nor failed in {bound} reads: a hang");
+}
+
+/// The same compressed bytes decoded whole and in pieces must give the same data, verdict and
+/// end, up to where either stopped at its cap. Data decoded in a read that fails is not
+/// returned, so after an error one output may be longer, never different.
+fn assert_same_inflate(whole: &Inflated, split: &Inflated) {
+    let (short, long) = if whole.out.len() <= split.out.len() {
+        (&whole.out, &split.out)
+    } else {
+        (&split.out, &whole.out)
+    };
+    assert!(
+        long.starts_with(short),
+        "outputs diverge at byte {}",
+        short.iter().zip(long).take_while(|(a, b)| a == b).count()
+    );
+    match (whole.capped, split.capped) {
+        (false, false) => {
+            assert_eq!(
+                whole.result, split.result,
+                "whole and split verdicts differ"
+            );
+            if whole.result.is_ok() {
+                assert_eq!(whole.out.len(), split.out.len(), "outputs differ in length");
+                assert_eq!(whole.used, split.used, "input used differs");
+            }
+        }
+        // Capped at fewer bytes than the other decoded in all: but never past a clean end.
+        (true, false) => assert!(
+            split.result.is_err() || whole.out.len() <= split.out.len(),
+            "whole decoding went on past the end the split one found"
+        ),
+        (false, true) => assert!(
+            whole.result.is_err() || split.out.len() <= whole.out.len(),
+            "split decoding went on past the end the whole one found"
+        ),
+        (true, true) => {}
+    }
+}
+
+/// The same pieces with the reader left open at the end (`WouldBlock` where EOF was) must have
+/// handed out everything the closed one did before it waits, and agree with it on everything
+/// that did not depend on seeing the end.
+fn assert_open_like_closed(format: Format, closed: &Inflated, open: &Inflated) {
+    let waits =
+        |r: &Result<(), (io::ErrorKind, String)>| matches!(r, Err((io::ErrorKind::WouldBlock, _)));
+    // KNOWN FINDING 1 (fuzz/README.md, runs), tolerated until inflate.rs is fixed: when
+    // miniz_oxide stops at the end of its 32 KiB window with all input used, the decoder waits
+    // for more input although it could decode more. Its signature: an open reader that waits
+    // with a whole number of 32 KiB windows out, short of what the closed one gave.
+    if waits(&open.result)
+        && !open.out.is_empty()
+        && open.out.len() % (32 << 10) == 0
+        && open.out.len() < closed.out.len()
+        && closed.out.starts_with(&open.out)
+    {
+        return;
+    }
+    assert!(
+        open.out == closed.out && open.capped == closed.capped,
+        "an open reader gives {} bytes{}, a closed one {}{}",
+        open.out.len(),
+        if open.capped { " (capped)" } else { "" },
+        closed.out.len(),
+        if closed.capped { " (capped)" } else { "" },
+    );
+    if closed.capped {
+        return;
+    }
+    match (&closed.result, &open.result) {
+        (Ok(()), Ok(())) => assert_eq!(closed.used, open.used, "input used differs"),
+        // gzip: another member may follow; zlib and raw: an empty body so far. Only the end
+        // tells.
+        (Ok(()), r) if waits(r) => assert!(
+            format == Format::Gzip || closed.used == 0,
+            "{format:?}: an open reader waits after the end of the stream"
+        ),
+        (Err((io::ErrorKind::UnexpectedEof, _)), r) if waits(r) => {}
+        (Err(a), Err(b)) if a.0 == io::ErrorKind::InvalidData => {
+            assert_eq!(a, b, "open and closed readers fail differently")
+        }
+        (a, b) => panic!("a closed reader gives {a:?}, an open one {b:?}"),
+    }
+}
+
+fn compressed(format: Format, data: &[u8], level: Compression) -> Vec<u8> {
+    // Writing to a Vec cannot fail.
+    match format {
+        Format::Gzip => {
+            let mut e = GzEncoder::new(Vec::new(), level);
+            e.write_all(data).expect("in memory");
+            e.finish().expect("in memory")
+        }
+        Format::Zlib => {
+            let mut e = ZlibEncoder::new(Vec::new(), level);
+            e.write_all(data).expect("in memory");
+            e.finish().expect("in memory")
+        }
+        Format::Raw => {
+            let mut e = DeflateEncoder::new(Vec::new(), level);
+            e.write_all(data).expect("in memory");
+            e.finish().expect("in memory")
+        }
+    }
+}
+
+/// One gzip member of `data`: flate2's own when `flags` is 0, else built here with the optional
+/// header sections `flags` asks for (flate2 cannot write FHCRC), checksummed by flate2's `Crc`.
+fn gzip_member(data: &[u8], level: Compression, flags: u8) -> Vec<u8> {
+    if flags == 0 {
+        return compressed(Format::Gzip, data, level);
+    }
+    let mut m = vec![0x1f, 0x8b, 8, flags];
+    m.extend_from_slice(&(data.len() as u32).to_le_bytes()); // MTIME: anything
+    m.extend_from_slice(&[0, 255]);
+    if flags & GZ_FEXTRA != 0 {
+        let extra = &data[..data.len().min(40)];
+        m.extend_from_slice(&(extra.len() as u16).to_le_bytes());
+        m.extend_from_slice(extra);
+    }
+    if flags & GZ_FNAME != 0 {
+        m.extend(data.iter().filter(|&&b| b != 0).take(16));
+        m.push(0);
+    }
+    if flags & GZ_FCOMMENT != 0 {
+        m.extend(data.iter().rev().filter(|&&b| b != 0).take(24));
+        m.push(0);
+    }
+    if flags & GZ_FHCRC != 0 {
+        let mut crc = flate2::Crc::new();
+        crc.update(&m);
+        m.extend_from_slice(&(crc.sum() as u16).to_le_bytes());
+    }
+    m.extend_from_slice(&compressed(Format::Raw, data, level));
+    let mut crc = flate2::Crc::new();
+    crc.update(data);
+    m.extend_from_slice(&crc.sum().to_le_bytes());
+    m.extend_from_slice(&crc.amount().to_le_bytes());
+    m
+}
+
+/// `inflate`: `wirequest`'s gzip/zlib/raw-deflate decoder (`crates/api/src/inflate.rs`) over
+/// the input as compressed bytes, and over flate2's compression of it.
+///
+/// Input: a mode byte (bits 0-1 format: gzip, zlib, raw, gzip; bit 2 a reader whose every other
+/// `fill_buf` fails with `WouldBlock`; bits 3-6 the round trip's gzip header sections FHCRC,
+/// FEXTRA, FNAME, FCOMMENT; bit 7 two gzip members), a split seed (see `Splits`), an
+/// output-size byte, a level byte (low nibble the compression level, mod 10; high nibble how
+/// many bytes follow the compressed stream: zero padding after gzip, a copy of the stream's
+/// start after zlib and raw), a byte placing the cut between two gzip members, then the bytes.
+///
+/// Invariants: no panic and no hang (output is capped, not judged: bombs are valid); errors are
+/// `InvalidData` or `UnexpectedEof` and are returned again on later reads; the bytes decode to
+/// the same data, verdict and end whether whole or in pieces, into any buffer size; a reader
+/// left open at the end (`WouldBlock`, not EOF) gets all that a closed one gets before it waits,
+/// and the same verdict where the end did not decide it; flate2's compression of them, at any
+/// level, with any header sections, as two members and with trailing padding, decodes back to
+/// exactly them, stopping exactly at the end of the stream.
+pub fn inflate(data: &[u8]) {
+    let mut input = Input::new(data);
+    let mode = input.byte();
+    let split_seed = input.byte();
+    let out_size = match input.byte() {
+        n if n >= 0xf0 => 64 * 1024,
+        n => usize::from(n) + 1,
+    };
+    let level_byte = input.byte();
+    let cut_byte = input.byte();
+    let bytes = input.rest();
+    let format = [Format::Gzip, Format::Zlib, Format::Raw, Format::Gzip][usize::from(mode & 3)];
+    let flaky = mode & 4 != 0;
+
+    // The bytes as compressed data. Small reads are capped sooner: one read per output byte.
+    let whole = inflate_pieces(
+        format,
+        Pieces::new(bytes, Splits::whole()),
+        32 * 1024,
+        INFLATE_CAP,
+    );
+    let split_cap = INFLATE_CAP.min(out_size * 4096);
+    let pieces = || Pieces::new(bytes, Splits::new(split_seed)).flaky(flaky);
+    let split = inflate_pieces(format, pieces(), out_size, split_cap);
+    assert_same_inflate(&whole, &split);
+    let open = inflate_pieces(format, pieces().open(), out_size, split_cap);
+    assert_open_like_closed(format, &split, &open);
+    if whole.result.is_ok() && !whole.capped {
+        assert!(whole.used <= bytes.len());
+    }
+
+    // The bytes as plain data, compressed by flate2.
+    let level = Compression::new(u32::from(level_byte & 0x0f) % 10);
+    let after = usize::from(level_byte >> 4);
+    let mut stream = if format == Format::Gzip {
+        let flags = (mode >> 2) & (GZ_FHCRC | GZ_FEXTRA | GZ_FNAME | GZ_FCOMMENT);
+        if mode & 0x80 != 0 {
+            let (a, b) = bytes.split_at(bytes.len() * usize::from(cut_byte) / 255);
+            [gzip_member(a, level, flags), gzip_member(b, level, 0)].concat()
+        } else {
+            gzip_member(bytes, level, flags)
+        }
+    } else {
+        compressed(format, bytes, level)
+    };
+    let end = stream.len();
+    if format == Format::Gzip {
+        stream.resize(end + after, 0);
+    } else {
+        let start: Vec<u8> = stream.iter().copied().cycle().take(after).collect();
+        stream.extend_from_slice(&start);
+    }
+    for (pieces, out_size) in [
+        (Pieces::new(&stream, Splits::whole()), 32 * 1024),
+        (
+            Pieces::new(&stream, Splits::new(split_seed)).flaky(flaky),
+            out_size,
+        ),
+    ] {
+        let got = inflate_pieces(format, pieces, out_size, bytes.len() + 1);
+        assert_eq!(got.result, Ok(()), "{format:?} round trip fails");
+        assert!(got.out == bytes, "{format:?} round trip changes the data");
+        assert_eq!(
+            got.used, end,
+            "{format:?} decoding stops off the end of the stream"
+        );
     }
 }
