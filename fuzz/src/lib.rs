@@ -1253,14 +1253,6 @@ fn inflate_pieces(format: Format, pieces: Pieces, out_size: usize, cap: usize) -
                 let mut again_count = 0;
                 for _ in 0..3 {
                     match dec.read(&mut buf) {
-                        // KNOWN FINDING 2 (fuzz/README.md, runs), tolerated until inflate.rs
-                        // is fixed: an open reader's `WouldBlock` comes before the error. Once
-                        // the reader ends, the error must be back.
-                        Err(again)
-                            if again.kind() == io::ErrorKind::WouldBlock && dec.get_ref().open =>
-                        {
-                            dec.get_mut().open = false;
-                        }
                         Err(again) => {
                             assert_eq!(
                                 (again.kind(), again.to_string()),
@@ -1330,18 +1322,6 @@ fn assert_same_inflate(whole: &Inflated, split: &Inflated) {
 fn assert_open_like_closed(format: Format, closed: &Inflated, open: &Inflated) {
     let waits =
         |r: &Result<(), (io::ErrorKind, String)>| matches!(r, Err((io::ErrorKind::WouldBlock, _)));
-    // KNOWN FINDING 1 (fuzz/README.md, runs), tolerated until inflate.rs is fixed: when
-    // miniz_oxide stops at the end of its 32 KiB window with all input used, the decoder waits
-    // for more input although it could decode more. Its signature: an open reader that waits
-    // with a whole number of 32 KiB windows out, short of what the closed one gave.
-    if waits(&open.result)
-        && !open.out.is_empty()
-        && open.out.len() % (32 << 10) == 0
-        && open.out.len() < closed.out.len()
-        && closed.out.starts_with(&open.out)
-    {
-        return;
-    }
     assert!(
         open.out == closed.out && open.capped == closed.capped,
         "an open reader gives {} bytes{}, a closed one {}{}",

@@ -39,9 +39,13 @@ pub(crate) struct Inflate<R> {
     phase: Phase,
     /// Large (a 32 KiB window and the Huffman tables): boxed.
     state: Box<InflateState>,
-    /// The last inflate call filled the caller's buffer, so decoded bytes may be waiting inside
-    /// `state`: the next read asks for them before waiting for more input.
+    /// The last inflate call produced output, so decoded bytes may be waiting inside `state`
+    /// (it stops when the caller's buffer is full, and also at the end of its 32 KiB window):
+    /// the next read asks for them before waiting for more input.
     full: bool,
+    /// A fault in the data, returned again by every later read (the inner reader is not asked
+    /// again: it may have nothing more to give for a while, and there is nothing to decode).
+    failed: Option<(io::ErrorKind, String)>,
     /// gzip: a member has ended, so input that is not a gzip header is trailing data.
     after_member: bool,
     /// gzip header: the optional sections (FLG bits) still to come.
@@ -103,6 +107,7 @@ impl<R: BufRead> Inflate<R> {
             },
             state: InflateState::new_boxed(data_format),
             full: false,
+            failed: None,
             after_member: false,
             sections: 0,
             header_crc: 0,
@@ -209,7 +214,7 @@ impl<R: BufRead> Inflate<R> {
         let r = inflate(&mut self.state, input, out, MZFlush::None);
         self.inner.consume(r.bytes_consumed);
         let n = r.bytes_written;
-        self.full = n == out.len();
+        self.full = n > 0;
         match r.status {
             Ok(MZStatus::StreamEnd) => {
                 self.full = false;
@@ -265,6 +270,22 @@ impl<R: BufRead> Inflate<R> {
 
 impl<R: BufRead> Read for Inflate<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if let Some((kind, what)) = &self.failed {
+            return Err(io::Error::new(*kind, DataError(what.clone())));
+        }
+        let r = self.read_phases(out);
+        if let Err(e) = &r {
+            if let Some(DataError(what)) = e.get_ref().and_then(|i| i.downcast_ref()) {
+                self.failed = Some((e.kind(), what.clone()));
+            }
+        }
+        r
+    }
+}
+
+impl<R: BufRead> Inflate<R> {
+    /// One read, phase by phase.
+    fn read_phases(&mut self, out: &mut [u8]) -> io::Result<usize> {
         if out.is_empty() {
             return Ok(0);
         }
@@ -287,12 +308,27 @@ impl<R: BufRead> Read for Inflate<R> {
     }
 }
 
+/// A fault in the compressed data itself (as opposed to one of the inner reader's errors).
+#[derive(Debug)]
+struct DataError(String);
+
+impl std::fmt::Display for DataError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DataError {}
+
 fn invalid(what: &'static str) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, what)
+    io::Error::new(io::ErrorKind::InvalidData, DataError(what.to_owned()))
 }
 
 fn truncated(what: &'static str) -> io::Error {
-    io::Error::new(io::ErrorKind::UnexpectedEof, format!("truncated {what}"))
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        DataError(format!("truncated {what}")),
+    )
 }
 
 /// CRC-32 (ISO-HDLC, as gzip and zip use: reflected, polynomial 0xEDB88320) of `data`
@@ -743,5 +779,47 @@ mod tests {
         out.clear();
         d.read_to_end(&mut out).unwrap();
         assert_eq!(out, second);
+    }
+
+    #[test]
+    fn output_held_at_the_window_end_comes_out_before_waiting() {
+        // Found by the inflate fuzzer: miniz_oxide also stops at the end of its 32 KiB
+        // window, with the input all used and room left in the caller's buffer.
+        let zeros = vec![0; 32 * 1024 + 1];
+        let mut input = Trickle::new(&encode(Format::Raw, &zeros), 1 << 20);
+        input.open = true;
+        let mut d = Inflate::new(input, Format::Raw);
+        let mut out = vec![0; 64 * 1024];
+        let mut got = 0;
+        for _ in 0..4 {
+            match d.read(&mut out[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) => panic!("{e} after {got} bytes"),
+            }
+        }
+        assert_eq!(
+            got,
+            zeros.len(),
+            "the whole stream is decodable without more input"
+        );
+    }
+
+    #[test]
+    fn data_errors_come_back_before_the_reader_is_asked_again() {
+        // Found by the inflate fuzzer: with a reader that has nothing more yet, the error
+        // must not turn into its WouldBlock.
+        let mut input = Trickle::new(&[0x07], 16);
+        input.open = true;
+        let mut d = Inflate::new(input, Format::Raw);
+        let first = d.read(&mut [0; 64]).unwrap_err();
+        assert_eq!(first.kind(), io::ErrorKind::InvalidData);
+        for _ in 0..3 {
+            let again = d.read(&mut [0; 64]).unwrap_err();
+            assert_eq!(
+                (again.kind(), again.to_string()),
+                (first.kind(), first.to_string())
+            );
+        }
     }
 }
