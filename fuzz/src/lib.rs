@@ -1362,7 +1362,8 @@ fn compressed(format: Format, data: &[u8], level: Compression) -> Vec<u8> {
             e.write_all(data).expect("in memory");
             e.finish().expect("in memory")
         }
-        Format::Raw => {
+        // `Deflate` decodes either; callers pick which one they encode.
+        Format::Raw | Format::Deflate => {
             let mut e = DeflateEncoder::new(Vec::new(), level);
             e.write_all(data).expect("in memory");
             e.finish().expect("in memory")
@@ -1408,12 +1409,14 @@ fn gzip_member(data: &[u8], level: Compression, flags: u8) -> Vec<u8> {
 /// `inflate`: `wirequest`'s gzip/zlib/raw-deflate decoder (`crates/api/src/inflate.rs`) over
 /// the input as compressed bytes, and over flate2's compression of it.
 ///
-/// Input: a mode byte (bits 0-1 format: gzip, zlib, raw, gzip; bit 2 a reader whose every other
+/// Input: a mode byte (bits 0-1 format: gzip, zlib, raw, or deflate, which sniffs zlib or raw
+/// from the first two bytes; bit 2 a reader whose every other
 /// `fill_buf` fails with `WouldBlock`; bits 3-6 the round trip's gzip header sections FHCRC,
 /// FEXTRA, FNAME, FCOMMENT; bit 7 two gzip members), a split seed (see `Splits`), an
 /// output-size byte, a level byte (low nibble the compression level, mod 10; high nibble how
 /// many bytes follow the compressed stream: zero padding after gzip, a copy of the stream's
-/// start after zlib and raw), a byte placing the cut between two gzip members, then the bytes.
+/// start after zlib and raw), a byte placing the cut between two gzip members (for deflate, its
+/// low bit encodes the round trip as zlib rather than raw), then the bytes.
 ///
 /// Invariants: no panic and no hang (output is capped, not judged: bombs are valid); errors are
 /// `InvalidData` or `UnexpectedEof` and are returned again on later reads; the bytes decode to
@@ -1433,7 +1436,7 @@ pub fn inflate(data: &[u8]) {
     let level_byte = input.byte();
     let cut_byte = input.byte();
     let bytes = input.rest();
-    let format = [Format::Gzip, Format::Zlib, Format::Raw, Format::Gzip][usize::from(mode & 3)];
+    let format = [Format::Gzip, Format::Zlib, Format::Raw, Format::Deflate][usize::from(mode & 3)];
     let flaky = mode & 4 != 0;
 
     // The bytes as compressed data. Small reads are capped sooner: one read per output byte.
@@ -1464,6 +1467,8 @@ pub fn inflate(data: &[u8]) {
         } else {
             gzip_member(bytes, level, flags)
         }
+    } else if format == Format::Deflate && cut_byte & 1 == 1 {
+        compressed(Format::Zlib, bytes, level)
     } else {
         compressed(format, bytes, level)
     };

@@ -30,6 +30,9 @@ pub(crate) enum Format {
     Zlib,
     /// Deflate data alone.
     Raw,
+    /// `Content-Encoding: deflate`, which servers send zlib-wrapped (as the RFC says) or raw:
+    /// the first two bytes tell which.
+    Deflate,
 }
 
 /// A decoder reading compressed data from `R` and yielding it decompressed.
@@ -37,6 +40,9 @@ pub(crate) struct Inflate<R> {
     inner: R,
     format: Format,
     phase: Phase,
+    /// `Deflate`: the first byte, taken while waiting for the second to decide the format; it
+    /// is inflated before anything else.
+    first: Option<u8>,
     /// Large (a 32 KiB window and the Huffman tables): boxed.
     state: Box<InflateState>,
     /// The last inflate call produced output, so decoded bytes may be waiting inside `state`
@@ -96,15 +102,16 @@ impl<R: BufRead> Inflate<R> {
     pub(crate) fn new(inner: R, format: Format) -> Inflate<R> {
         let data_format = match format {
             Format::Zlib => DataFormat::Zlib,
-            Format::Gzip | Format::Raw => DataFormat::Raw,
+            Format::Gzip | Format::Raw | Format::Deflate => DataFormat::Raw,
         };
         Inflate {
             inner,
             format,
             phase: match format {
                 Format::Gzip => Phase::Header(Header::Fixed(0)),
-                Format::Zlib | Format::Raw => Phase::Start,
+                Format::Zlib | Format::Raw | Format::Deflate => Phase::Start,
             },
+            first: None,
             state: InflateState::new_boxed(data_format),
             full: false,
             failed: None,
@@ -202,17 +209,62 @@ impl<R: BufRead> Inflate<R> {
         None
     }
 
+    /// zlib or raw deflate before the first byte: an empty body decodes to nothing; for
+    /// `Deflate`, the first two bytes choose between zlib and raw.
+    fn start(&mut self) -> io::Result<()> {
+        let buf = self.inner.fill_buf()?;
+        let (b0, b1) = match (self.first, buf) {
+            (None, []) => {
+                self.phase = Phase::Done;
+                return Ok(());
+            }
+            _ if self.format != Format::Deflate => {
+                self.phase = Phase::Body;
+                return Ok(());
+            }
+            // Only one byte so far, and it could open a zlib stream (method 8): keep it and
+            // wait for the second. (As raw deflate such a byte starts a stored block, which
+            // yields neither data nor an error before more bytes come, so waiting loses nothing.)
+            (None, [b0]) if b0 & 0x0f == 8 => {
+                self.first = Some(*b0);
+                self.inner.consume(1);
+                return Ok(());
+            }
+            (None, [b0]) => (*b0, None),
+            (None, [b0, b1, ..]) => (*b0, Some(*b1)),
+            (Some(b0), [b1, ..]) => (b0, Some(*b1)),
+            // One byte, then the end: no stream of either kind is that short; raw says so.
+            (Some(b0), []) => (b0, None),
+        };
+        // A zlib stream starts with CMF/FLG: method 8 and a header checksum divisible by 31.
+        let zlib =
+            b1.is_some_and(|b1| b0 & 0x0f == 8 && (u16::from(b0) << 8 | u16::from(b1)) % 31 == 0);
+        if zlib {
+            self.format = Format::Zlib;
+            self.state.reset(DataFormat::Zlib);
+        } else {
+            self.format = Format::Raw;
+        }
+        self.phase = Phase::Body;
+        Ok(())
+    }
+
     /// Inflates into `out` (not empty); `Some(n)` when there is something to return.
     fn body(&mut self, out: &mut [u8]) -> io::Result<Option<usize>> {
         let flushing = self.full;
-        let input = if flushing {
-            &[][..]
-        } else {
-            self.inner.fill_buf()?
+        let first = self.first.map(|b| [b]);
+        let input = match &first {
+            Some(byte) => &byte[..],
+            None if flushing => &[][..],
+            None => self.inner.fill_buf()?,
         };
         let eof = input.is_empty() && !flushing;
         let r = inflate(&mut self.state, input, out, MZFlush::None);
-        self.inner.consume(r.bytes_consumed);
+        if first.is_none() {
+            self.inner.consume(r.bytes_consumed);
+        } else if r.bytes_consumed > 0 {
+            self.first = None;
+        }
         let n = r.bytes_written;
         self.full = n > 0;
         match r.status {
@@ -220,7 +272,7 @@ impl<R: BufRead> Inflate<R> {
                 self.full = false;
                 self.phase = match self.format {
                     Format::Gzip => Phase::Trailer(0),
-                    Format::Zlib | Format::Raw => Phase::Done,
+                    Format::Zlib | Format::Raw | Format::Deflate => Phase::Done,
                 };
             }
             Err(e) if e != MZError::Buf => {
@@ -293,8 +345,7 @@ impl<R: BufRead> Inflate<R> {
         // draining `state` to reading input: no turn repeats the one before.
         loop {
             match self.phase {
-                Phase::Start if self.inner.fill_buf()?.is_empty() => self.phase = Phase::Done,
-                Phase::Start => self.phase = Phase::Body,
+                Phase::Start => self.start()?,
                 Phase::Header(at) => self.header(at)?,
                 Phase::Body => {
                     if let Some(n) = self.body(out)? {
@@ -512,7 +563,7 @@ mod tests {
                 e.write_all(data).unwrap();
                 e.finish().unwrap()
             }
-            Format::Raw => {
+            Format::Raw | Format::Deflate => {
                 let mut e = DeflateEncoder::new(Vec::new(), level);
                 e.write_all(data).unwrap();
                 e.finish().unwrap()
@@ -821,5 +872,36 @@ mod tests {
                 (first.kind(), first.to_string())
             );
         }
+    }
+
+    #[test]
+    fn deflate_sniffs_zlib_or_raw_however_the_bytes_arrive() {
+        let data = sample(20_000);
+        for wrapped in [Format::Zlib, Format::Raw] {
+            let stream = encode(wrapped, &data);
+            assert_eq!(
+                decode(Format::Deflate, &stream).unwrap(),
+                data,
+                "{wrapped:?}"
+            );
+            for step in [1, 2, 3, 4096] {
+                let got = decode_from(Format::Deflate, Trickle::new(&stream, step), 777);
+                assert_eq!(got.unwrap(), data, "{wrapped:?}, {step}-byte pieces");
+            }
+            // The first byte alone, then nothing yet: no verdict until the second comes.
+            let mut input = Trickle::new(&stream[..1], 1);
+            input.open = true;
+            let mut d = Inflate::new(input, Format::Deflate);
+            let e = d.read(&mut [0; 64]).unwrap_err();
+            assert_eq!(e.kind(), io::ErrorKind::WouldBlock);
+            d.get_mut().data = stream.clone();
+            d.get_mut().open = false;
+            let mut out = Vec::new();
+            d.read_to_end(&mut out).unwrap();
+            assert_eq!(out, data, "{wrapped:?} after a pause");
+        }
+        assert!(decode(Format::Deflate, b"").unwrap().is_empty());
+        let one = error(Format::Deflate, &[0x78]);
+        assert_eq!(one.kind(), io::ErrorKind::UnexpectedEof);
     }
 }

@@ -85,13 +85,9 @@ type Buffered = io::BufReader<RawBody>;
 
 enum Decoded {
     Plain(RawBody),
-    /// gzip, zlib or raw deflate.
+    /// gzip, or deflate (zlib-wrapped or raw).
     #[cfg(feature = "gzip")]
     Inflate(Box<Inflate<Buffered>>),
-    /// `deflate` is sent both zlib-wrapped (as the RFC says) and raw (as some servers do): the
-    /// first two bytes tell which.
-    #[cfg(feature = "gzip")]
-    DeflateUnknown(Option<Box<Buffered>>),
 }
 
 /// A response body being streamed. Implements [`Read`]; errors are `io::Error`s whose inner
@@ -123,24 +119,18 @@ impl ResponseReader {
         #[cfg(feature = "gzip")]
         if remaining_hint != Some(0) {
             let coding = content_encoding.map(|c| c.trim().to_ascii_lowercase());
-            match coding.as_deref() {
-                Some("gzip" | "x-gzip") => {
-                    let d = Inflate::new(io::BufReader::new(raw), Format::Gzip);
-                    return ResponseReader {
-                        body: Decoded::Inflate(Box::new(d)),
-                        url: None,
-                        remaining_hint: None,
-                    };
-                }
-                Some("deflate") => {
-                    let body = Decoded::DeflateUnknown(Some(Box::new(io::BufReader::new(raw))));
-                    return ResponseReader {
-                        body,
-                        url: None,
-                        remaining_hint: None,
-                    };
-                }
-                _ => {}
+            let format = match coding.as_deref() {
+                Some("gzip" | "x-gzip") => Some(Format::Gzip),
+                Some("deflate") => Some(Format::Deflate),
+                _ => None,
+            };
+            if let Some(format) = format {
+                let d = Inflate::new(io::BufReader::new(raw), format);
+                return ResponseReader {
+                    body: Decoded::Inflate(Box::new(d)),
+                    url: None,
+                    remaining_hint: None,
+                };
             }
         }
         let _ = content_encoding;
@@ -160,8 +150,6 @@ impl ResponseReader {
             Decoded::Plain(raw) => Some(raw),
             #[cfg(feature = "gzip")]
             Decoded::Inflate(d) => Some(d.get_ref().get_ref()),
-            #[cfg(feature = "gzip")]
-            Decoded::DeflateUnknown(b) => b.as_ref().map(|b| b.get_ref()),
         }
     }
 
@@ -186,26 +174,9 @@ impl ResponseReader {
 
     #[cfg(feature = "gzip")]
     fn read_inner(&mut self, out: &mut [u8]) -> Result<usize, Error> {
-        if let Decoded::DeflateUnknown(buffered) = &mut self.body {
-            use io::BufRead;
-            let Some(b) = buffered.as_mut() else {
-                return Ok(0);
-            };
-            // A failed read leaves the body as it was, so the error is not followed by a clean
-            // (and wrong) end.
-            let head = b.fill_buf().map_err(from_io)?;
-            // A zlib stream starts with CMF/FLG: method 8 and a header checksum divisible by 31.
-            let zlib = head.len() >= 2
-                && head[0] & 0x0f == 8
-                && (u16::from(head[0]) << 8 | u16::from(head[1])) % 31 == 0;
-            let format = if zlib { Format::Zlib } else { Format::Raw };
-            let b = buffered.take().expect("checked above");
-            self.body = Decoded::Inflate(Box::new(Inflate::new(*b, format)));
-        }
         let (result, raw) = match &mut self.body {
             Decoded::Plain(raw) => return raw.read_typed(out),
             Decoded::Inflate(d) => (d.read(out), d.get_mut().get_mut()),
-            Decoded::DeflateUnknown(_) => return Ok(0),
         };
         match result {
             Ok(0) if !out.is_empty() => {
