@@ -790,3 +790,43 @@ fn two_host_headers_refused_before_sending() {
         .collect();
     assert_eq!(hosts, ["a.test"]);
 }
+
+#[test]
+fn trailers_survive_the_connection_going_back_to_the_pool() {
+    let server = answering(
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Checksum\r\n\r\n\
+          5\r\nhello\r\n0\r\nX-Checksum: abc\r\n\r\n"
+            .to_vec(),
+    );
+    let client = Client::new();
+    for _ in 0..2 {
+        let mut reader = client.get(server.url("/")).send().unwrap().into_reader();
+        assert!(reader.trailers().is_none(), "no trailers before the end");
+        let mut body = String::new();
+        reader.read_to_string(&mut body).unwrap();
+        assert_eq!(body, "hello");
+        let trailers = reader.trailers().expect("trailers after the end");
+        assert_eq!(trailers.get("x-checksum"), Some("abc"));
+    }
+    assert_eq!(
+        server.connections_accepted(),
+        1,
+        "the connection was reused"
+    );
+}
+
+#[test]
+fn connection_returns_with_the_last_byte_not_the_end_of_file() {
+    let server = answering(ok_response("hello"));
+    let client = Client::new();
+    let mut reader = client.get(server.url("/")).send().unwrap().into_reader();
+    let mut five = [0u8; 5];
+    reader.read_exact(&mut five).unwrap();
+    assert_eq!(&five, b"hello");
+    // The reader is still alive and has not seen its end, yet its connection is free.
+    assert_eq!(client.idle_connections(), 1);
+    let again = client.get(server.url("/")).send().unwrap().text().unwrap();
+    assert_eq!(again, "hello");
+    assert_eq!(server.connections_accepted(), 1);
+    assert_eq!(reader.read(&mut five).unwrap(), 0);
+}

@@ -19,6 +19,8 @@ use crate::pool::PoolKey;
 pub(crate) struct RawBody {
     pub reader: Option<BodyReader>,
     pub pool: Option<(Arc<ClientInner>, Arc<PoolKey>)>,
+    /// A chunked body's trailers, kept when its connection goes back to the pool.
+    pub trailers: Option<HeaderMap>,
 }
 
 impl RawBody {
@@ -31,7 +33,14 @@ impl RawBody {
                 self.release();
                 Ok(0)
             }
-            Ok(n) => Ok(n),
+            Ok(n) => {
+                // The last bytes: the connection goes back now, not when the caller reads the
+                // end (which a caller that knows the length may never do).
+                if reader.is_done() {
+                    self.release();
+                }
+                Ok(n)
+            }
             Err(e) => Err(Error::wire(e)),
         }
     }
@@ -46,6 +55,7 @@ impl RawBody {
             .as_ref()
             .is_some_and(|r| r.close_reason().is_none())
         {
+            self.trailers = self.reader.as_ref().and_then(|r| r.trailers().cloned());
             if let Some(Ok(conn)) = self.reader.take().map(BodyReader::into_connection) {
                 client.pool.checkin(key, conn);
             }
@@ -155,7 +165,11 @@ impl ResponseReader {
 
     /// The trailer fields of a chunked body, once it has been read to its end.
     pub fn trailers(&self) -> Option<&HeaderMap> {
-        self.raw()?.reader.as_ref()?.trailers()
+        let raw = self.raw()?;
+        match &raw.reader {
+            Some(reader) => reader.trailers(),
+            None => raw.trailers.as_ref(),
+        }
     }
 
     pub(crate) fn read_typed(&mut self, out: &mut [u8]) -> Result<usize, Error> {

@@ -346,6 +346,7 @@ fn send_once(
                     RawBody {
                         reader: Some(reader),
                         pool: Some((client.inner.clone(), key)),
+                        trailers: None,
                     },
                     remaining_hint,
                     head.headers.get("content-encoding"),
