@@ -74,6 +74,9 @@ pub(crate) const IMPLIED_CONTENT_TYPES: [&str; 4] = [
     "application/json-patch+json",
 ];
 
+/// Longest URL the per-thread cache keeps, in bytes.
+const MAX_CACHED_URL: usize = 2048;
+
 thread_local! {
     /// The last URL this thread parsed, with its input: programs send to the same URL over and
     /// over, and parsing one (IDNA, host checks, serializing) costs more than the rest of a
@@ -92,6 +95,10 @@ pub(crate) fn parse_url(s: &str) -> Result<Url, Error> {
         return Ok(url);
     }
     let url = parse_url_uncached(s)?;
+    // A long URL (a big query string) is not kept: the cache must stay small on every thread.
+    if s.len() > MAX_CACHED_URL {
+        return Ok(url);
+    }
     LAST_URL.with(|last| {
         let mut last = last.borrow_mut();
         match &mut *last {
@@ -651,6 +658,22 @@ mod tests {
             assert_eq!(got, fresh, "{s:?}");
             assert_eq!(got.as_str(), fresh.as_str());
         }
+    }
+
+    #[test]
+    fn url_cache_skips_long_urls_and_still_parses_them() {
+        let long = format!("http://a.test/?q={}", "x".repeat(super::MAX_CACHED_URL));
+        assert_eq!(parse_url(&long).unwrap().as_str(), long);
+        assert_eq!(
+            parse_url("http://b.test/").unwrap().as_str(),
+            "http://b.test/"
+        );
+        assert_eq!(parse_url(&long).unwrap().as_str(), long);
+        super::LAST_URL.with(|last| {
+            let last = last.borrow();
+            let (input, _) = last.as_ref().expect("the short URL is cached");
+            assert_eq!(input, "http://b.test/");
+        });
     }
 
     #[test]
