@@ -48,7 +48,7 @@ pub(crate) struct Inflate<R> {
     /// The last inflate call produced output, so decoded bytes may be waiting inside `state`
     /// (it stops when the caller's buffer is full, and also at the end of its 32 KiB window):
     /// the next read asks for them before waiting for more input.
-    full: bool,
+    holds_output: bool,
     /// A fault in the data, returned again by every later read (the inner reader is not asked
     /// again: it may have nothing more to give for a while, and there is nothing to decode).
     failed: Option<(io::ErrorKind, String)>,
@@ -113,7 +113,7 @@ impl<R: BufRead> Inflate<R> {
             },
             first: None,
             state: InflateState::new_boxed(data_format),
-            full: false,
+            holds_output: false,
             failed: None,
             after_member: false,
             sections: 0,
@@ -251,14 +251,14 @@ impl<R: BufRead> Inflate<R> {
 
     /// Inflates into `out` (not empty); `Some(n)` when there is something to return.
     fn body(&mut self, out: &mut [u8]) -> io::Result<Option<usize>> {
-        let flushing = self.full;
+        let draining = self.holds_output;
         let first = self.first.map(|b| [b]);
         let input = match &first {
             Some(byte) => &byte[..],
-            None if flushing => &[][..],
+            None if draining => &[][..],
             None => self.inner.fill_buf()?,
         };
-        let eof = input.is_empty() && !flushing;
+        let eof = input.is_empty() && !draining;
         let r = inflate(&mut self.state, input, out, MZFlush::None);
         if first.is_none() {
             self.inner.consume(r.bytes_consumed);
@@ -266,10 +266,10 @@ impl<R: BufRead> Inflate<R> {
             self.first = None;
         }
         let n = r.bytes_written;
-        self.full = n > 0;
+        self.holds_output = n > 0;
         match r.status {
             Ok(MZStatus::StreamEnd) => {
-                self.full = false;
+                self.holds_output = false;
                 self.phase = match self.format {
                     Format::Gzip => Phase::Trailer(0),
                     Format::Zlib | Format::Raw | Format::Deflate => Phase::Done,
@@ -282,7 +282,7 @@ impl<R: BufRead> Inflate<R> {
                 }))
             }
             // Ok, or Buf: nothing more without more input.
-            _ if n > 0 || r.bytes_consumed > 0 || flushing => {}
+            _ if n > 0 || r.bytes_consumed > 0 || draining => {}
             _ if eof => return Err(truncated("deflate data")),
             _ => return Err(invalid("deflate decoder made no progress")),
         }

@@ -182,10 +182,8 @@ impl HeaderMap {
     /// Whether a comma-separated field `name` holds `token` (ASCII case-insensitive), as in
     /// `Connection: keep-alive, Upgrade`.
     pub fn has_token(&self, name: &str, token: &str) -> bool {
-        self.get_all_bytes(name).any(|v| {
-            v.split(|&b| b == b',')
-                .any(|t| trim_ows(t).eq_ignore_ascii_case(token.as_bytes()))
-        })
+        self.get_all_bytes(name)
+            .any(|v| value_has_token(v, token.as_bytes()))
     }
 
     /// Adds a field whose name and value were already validated (by httparse or by us). Obsolete
@@ -335,6 +333,12 @@ impl HeaderMap {
 
 fn slice(buf: &[u8], (start, end): (u32, u32)) -> &[u8] {
     &buf[start as usize..end as usize]
+}
+
+/// Whether the comma-separated value `v` holds `token` (ASCII case-insensitive).
+pub(crate) fn value_has_token(v: &[u8], token: &[u8]) -> bool {
+    v.split(|&b| b == b',')
+        .any(|t| trim_ows(t).eq_ignore_ascii_case(token))
 }
 
 /// Strips optional whitespace (SP and HTAB) from both ends.

@@ -12,7 +12,7 @@ use crate::framing::{keep_alive, response_body_kind, BodyKind, CloseReason};
 use crate::header::HeaderMap;
 use crate::limits::Limits;
 use crate::method::Method;
-use crate::request::{write_head, BodyLength, RequestFraming, RequestHead};
+use crate::request::{write_head_noting_close, BodyLength, RequestFraming, RequestHead};
 use crate::response::{parse_head, HeadScanner, Leniency, ResponseHead};
 use crate::transport::{IdleState, Stream};
 
@@ -178,8 +178,8 @@ impl Connection {
             RequestBody::Reader { len: None, .. } => BodyLength::Unknown,
         };
         wbuf.clear();
-        let framing = write_head(head, length, wbuf)?;
-        self.s.client_close = head.headers.has_token("connection", "close");
+        let (framing, client_close) = write_head_noting_close(head, length, wbuf)?;
+        self.s.client_close = client_close;
         self.s.response_bytes = false;
         self.s.requests_sent += 1;
         self.apply_write_timeout()?;

@@ -1,7 +1,7 @@
 //! Request heads: validation and serialization (sans-IO).
 
 use crate::error::Error;
-use crate::header::{is_token, trim_ows, HeaderMap};
+use crate::header::{is_token, trim_ows, value_has_token, HeaderMap};
 use crate::method::Method;
 
 /// The request-target, in one of the forms of RFC 9112 §3.2.
@@ -140,6 +140,16 @@ pub fn write_head(
     body: BodyLength,
     out: &mut Vec<u8>,
 ) -> Result<RequestFraming, Error> {
+    write_head_noting_close(head, body, out).map(|(framing, _)| framing)
+}
+
+/// [`write_head`], also saying whether the caller's fields ask to close the connection
+/// (`Connection: close`), found in the same pass over them.
+pub(crate) fn write_head_noting_close(
+    head: &RequestHead<'_>,
+    body: BodyLength,
+    out: &mut Vec<u8>,
+) -> Result<(RequestFraming, bool), Error> {
     if !is_token(head.method.as_str().as_bytes()) {
         return Err(Error::InvalidMethod);
     }
@@ -191,7 +201,7 @@ pub fn write_head(
     }
     out.extend_from_slice(b" HTTP/1.1\r\n");
     if let Some(host) = head.host {
-        if !fields.host {
+        if fields.hosts == 0 {
             out.extend_from_slice(b"Host: ");
             out.extend_from_slice(host.as_bytes());
             out.extend_from_slice(b"\r\n");
@@ -220,14 +230,14 @@ pub fn write_head(
         _ => {}
     }
     out.extend_from_slice(b"\r\n");
-    Ok(framing)
+    Ok((framing, fields.close))
 }
 
 /// What the serializer must know of the caller's own fields, found in one pass.
 #[derive(Default)]
 struct CallerFields<'a> {
-    host: bool,
     hosts: usize,
+    close: bool,
     lengths: usize,
     length: &'a [u8],
     codings: usize,
@@ -239,9 +249,9 @@ impl<'a> CallerFields<'a> {
         let mut f = CallerFields::default();
         for (name, value) in headers.raw_fields() {
             match name.len() {
-                4 if name.eq_ignore_ascii_case(b"host") => {
-                    f.host = true;
-                    f.hosts += 1;
+                4 if name.eq_ignore_ascii_case(b"host") => f.hosts += 1,
+                10 if name.eq_ignore_ascii_case(b"connection") => {
+                    f.close |= value_has_token(value, b"close");
                 }
                 14 if name.eq_ignore_ascii_case(b"content-length") => {
                     f.lengths += 1;
